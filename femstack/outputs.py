@@ -1,0 +1,215 @@
+"""Write results: JSON and CSV tables, VTU field files.
+
+Every file is written to a temporary name in the target folder and renamed when
+complete, so an interrupted run never leaves a partial file under the final name.
+
+Fields written per arrangement (``<pattern>_fields.vtu``, linear triangles in the
+(r, z) plane, z = 0 as the third coordinate):
+
+- point data ``potential_V``: electrostatic potential for the common-mode excitation
+  (switching node at 1 V, quiet terminals at 0 V, linear along each winding);
+- cell data ``E_abs_V_per_m``: |E| at the element centroid, same excitation;
+- cell data ``B_abs_T_<f>``, ``J_abs_A_per_m2_<f>``: peak |B| and |J| at the design's
+  winding currents at each frequency f;
+- cell data ``region``: region index; ``<pattern>_regions.json`` maps index to name.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from femstack import __version__
+from femstack.post.capacitance import terminal_map
+
+logger = logging.getLogger(__name__)
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` and rename the result to ``path`` only on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _complex_pairs(matrix: np.ndarray) -> list:
+    return [[[float(z.real), float(z.imag)] for z in row] for row in np.atleast_2d(matrix)]
+
+
+def arrangement_record(result) -> dict:
+    """Return a JSON-serialisable record of one arrangement (SI units, stated per key)."""
+    design = result.design
+    windings = [w.name for w in design.windings]
+    core = result.model.core
+    effective = core.effective_parameters()
+    catalogue = design.core.effective
+    cap = result.capacitance
+    return {
+        "femstack_version": __version__,
+        "design": design.name,
+        "pattern": result.pattern,
+        "units": "SI: F, H, Ohm, W, m, Hz; phasors are peak values with exp(j*omega*t)",
+        "windings": windings,
+        "mesh": {
+            "triangles": int(result.region_mesh.n_elements),
+            "vertices": int(result.region_mesh.mesh.p.shape[1]),
+            "element_order": result.element_order,
+        },
+        "core_equivalent": {
+            "r_centre_leg_m": core.r_centre,
+            "r_window_m": core.r_window,
+            "r_outer_m": core.r_outer,
+            "le_m": effective["le"],
+            "ae_m2": effective["ae"],
+            "le_catalogue_m": catalogue.le if catalogue else None,
+            "ae_catalogue_m2": catalogue.ae if catalogue else None,
+        },
+        "capacitance": {
+            "interwinding_F": cap.interwinding,
+            "common_mode_effective_F": cap.common_mode,
+            "core_floating_potential_per_V": cap.core_floating_potential,
+            "terminals": cap.terminals,
+            "terminal_matrix_F": cap.terminal_matrix.tolist(),
+            "branches_F": cap.branches,
+            "turn_names": cap.turn_names,
+            "turn_maxwell_F": cap.turn_maxwell.tolist(),
+        },
+        "dc_resistance_Ohm": result.dc_resistance,
+        "frequencies": [
+            {
+                "frequency_Hz": fr.frequency,
+                "impedance_Ohm_re_im": _complex_pairs(fr.impedance),
+                "leakage_inductance_H": fr.leakage_inductance,
+                "leakage_inductance_field_energy_H": fr.leakage_inductance_energy,
+                "magnetizing_inductance_H": fr.magnetizing_inductance,
+                "ac_resistance_Ohm": fr.ac_resistance,
+                "ac_to_dc_resistance": {
+                    w: fr.ac_resistance[w] / result.dc_resistance[w] for w in windings
+                },
+                "copper_loss_W": fr.copper_loss,
+                "core_loss_W": fr.core_loss,
+                "input_power_W": fr.input_power,
+            }
+            for fr in result.frequencies
+        ],
+        "timings_s": result.timings,
+    }
+
+
+def write_tables(comparison, out_dir: str | os.PathLike) -> list[Path]:
+    """Write ``results.json`` (full records) and ``summary.csv`` (the side-by-side table)."""
+    out = Path(out_dir)
+    records = [arrangement_record(r) for r in comparison.results]
+    json_path = out / "results.json"
+    _atomic_write(json_path, lambda p: p.write_text(json.dumps(records, indent=2)))
+    csv_path = out / "summary.csv"
+    table = comparison.table()
+    _atomic_write(csv_path, lambda p: table.to_csv(p, index_label="quantity"))
+    logger.info("wrote %s and %s", json_path, csv_path)
+    return [json_path, csv_path]
+
+
+def field_data(result) -> tuple[np.ndarray, np.ndarray, dict, dict]:
+    """Return (points, triangles, point_data, cell_data) of one arrangement's fields."""
+    rm = result.region_mesh
+    mesh = rm.mesh
+    n_vertices = mesh.p.shape[1]
+    design = result.design
+
+    # Potential for the common-mode excitation, from the unit-potential fields.
+    es = result.electrostatic
+    terms = design.terminals
+    swing = {terms.switching: 1.0, **{q: 0.0 for q in terms.quiet}}
+    positions = {
+        t.region: (t.winding, t.position, design.winding(t.winding).turns)
+        for turns in result.model.turns.values()
+        for t in turns
+    }
+    T, terminals = terminal_map(es.names, positions)
+    v_conductors = T @ np.array([swing.get(name, 0.0) for name in terminals])
+    if "core" in es.names and result.capacitance.core_floating_potential is not None:
+        v_conductors[es.names.index("core")] = result.capacitance.core_floating_potential
+    phi = es.potentials @ v_conductors
+
+    point_data = {"potential_V": phi[:n_vertices]}
+    cell_data = {"region": rm.element_region.astype(np.int32)}
+    cell_data["E_abs_V_per_m"] = _gradient_magnitude(es.basis, phi)
+
+    currents = np.array([design.excitation.currents[w.name] for w in design.windings], dtype=complex)
+    for solution in result.eddy:
+        tag = f"{solution.frequency:.6g}Hz"
+        br, bz = solution.flux_density(currents)
+        cell_data[f"B_abs_T_{tag}"] = np.sqrt(np.abs(br) ** 2 + np.abs(bz) ** 2)
+        cell_data[f"J_abs_A_per_m2_{tag}"] = _current_density_magnitude(result, solution, currents)
+
+    points = np.column_stack([mesh.p.T, np.zeros(n_vertices)])
+    return points, mesh.t.T.copy(), point_data, cell_data
+
+
+def _gradient_magnitude(basis, x: np.ndarray) -> np.ndarray:
+    from skfem import Basis
+
+    centroid = (np.array([[1.0 / 3.0], [1.0 / 3.0]]), np.array([0.5]))
+    at_centroid = Basis(basis.mesh, basis.elem, quadrature=centroid)
+    grad = at_centroid.interpolate(x).grad[:, :, 0]
+    return np.sqrt((grad**2).sum(axis=0))
+
+
+def _current_density_magnitude(result, solution, currents) -> np.ndarray:
+    """Peak |J| at each element centroid: σ(−jωA + U_k/(2πr)) in turns, −jωσA elsewhere."""
+    from skfem import Basis
+
+    rm = result.region_mesh
+    problem = solution.problem
+    A, U, _ = solution.combine(currents)
+    basis = Basis(rm.mesh, problem._ops.basis.elem, quadrature=(np.array([[1 / 3], [1 / 3]]), np.array([0.5])))
+    a = (np.asarray(basis.interpolate(A.real)) + 1j * np.asarray(basis.interpolate(A.imag)))[:, 0]
+    r = np.asarray(basis.global_coordinates())[0][:, 0]
+    sigma = rm.element_values({n: problem.conductivity.get(n, 0.0) for n in rm.region_names}).real
+    J = -1j * solution.omega * sigma * a
+    for k, turn in enumerate(problem.turns):
+        elements = rm.elements(turn)
+        J[elements] += sigma[elements] * U[k] / (2.0 * np.pi * r[elements])
+    return np.abs(J)
+
+
+def write_fields(result, out_dir: str | os.PathLike) -> Path:
+    """Write one arrangement's fields as ``<pattern>_fields.vtu`` (binary VTK XML)."""
+    import meshio
+
+    out = Path(out_dir)
+    points, triangles, point_data, cell_data = field_data(result)
+    mesh = meshio.Mesh(
+        points,
+        [("triangle", triangles)],
+        point_data=point_data,
+        cell_data={k: [v] for k, v in cell_data.items()},
+    )
+    path = out / f"{result.pattern}_fields.vtu"
+    _atomic_write(path, lambda p: meshio.write(p, mesh, file_format="vtu", binary=True))
+    names_path = out / f"{result.pattern}_regions.json"
+    _atomic_write(
+        names_path,
+        lambda p: p.write_text(json.dumps(dict(enumerate(result.region_mesh.region_names)), indent=1)),
+    )
+    logger.info("wrote %s", path)
+    return path
+
+
+def write_all(comparison, out_dir: str | os.PathLike) -> list[Path]:
+    """Write the tables and every arrangement's fields into ``out_dir``."""
+    paths = write_tables(comparison, out_dir)
+    for result in comparison.results:
+        paths.append(write_fields(result, out_dir))
+    return paths

@@ -1,0 +1,360 @@
+"""Run the whole pipeline for one arrangement, or compare several.
+
+design → axisymmetric layout → gmsh mesh → electrostatic and eddy-current solves →
+capacitance network, impedance matrix, leakage, AC resistance and losses.
+
+Example
+-------
+>>> import femstack
+>>> design = femstack.load_design(femstack.reference_design_path())   # doctest: +SKIP
+>>> comparison = femstack.compare(design)                               # doctest: +SKIP
+>>> comparison.table()                                                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from typing import Callable
+
+import numpy as np
+
+from femstack.design.model import Design
+from femstack.geometries.axisymmetric import AxisymmetricModel, build_axisymmetric_model
+from femstack.geometries.mesher import RegionMesh, mesh_layout
+from femstack.post import capacitance as cap
+from femstack.post import impedance as imp
+from femstack.solvers.eddy_current import EddyCurrentProblem, EddyCurrentSolution, WindingCircuit
+from femstack.solvers.electrostatic import CapacitanceSolution, eliminate_floating, maxwell_capacitance
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str], None]
+
+
+@dataclasses.dataclass
+class FrequencyResult:
+    """Magnetic results at one frequency. Phasors are peak values, e^{jωt}.
+
+    Attributes
+    ----------
+    frequency
+        Hz.
+    impedance
+        Winding impedance matrix Z = R + jωL in Ω (windings in design order).
+    leakage_inductance
+        Leakage inductance referred to the primary, other windings shorted, in H.
+    leakage_inductance_energy
+        The same from the field energy, 4·W_m/|I_1|² at the short-circuit currents, in H
+        (a consistency check of the solve).
+    magnetizing_inductance
+        (N1/N2)·M12 in H, referred to the primary.
+    ac_resistance
+        Winding name → R_ac = 2·P_w/|I_w|² in Ω at the design's currents.
+    copper_loss
+        Winding name → time-averaged loss in W at the design's currents (P = ½ Re V I*).
+    core_loss
+        Eddy-current plus magnetic (µ'') loss in the core at the design's currents, W.
+    input_power
+        Σ ½ Re(V_w I_w*) at the design's currents, W; equals copper + core loss.
+    """
+
+    frequency: float
+    impedance: np.ndarray
+    leakage_inductance: float
+    leakage_inductance_energy: float
+    magnetizing_inductance: float
+    ac_resistance: dict[str, float]
+    copper_loss: dict[str, float]
+    core_loss: float
+    input_power: float
+
+
+@dataclasses.dataclass
+class CapacitanceResult:
+    """Electrostatic results. Capacitances in F.
+
+    Attributes
+    ----------
+    turn_names
+        Rows of ``turn_maxwell`` (turn region names).
+    turn_maxwell
+        Turn-level Maxwell matrix with the core eliminated (floating) or held at 0 V
+        (grounded).
+    terminals, terminal_matrix
+        Terminal names and C_T = Tᵀ C T with the potential linear along each winding.
+    branches
+        Pairwise terminal capacitances (``"P.start|S.end"``) and to ground.
+    interwinding
+        Static capacitance between the first two windings, each shorted.
+    common_mode
+        Charge into the receiving windings per volt of switching-node swing.
+    core_floating_potential
+        Potential of a floating core per volt of switching-node swing (None otherwise).
+    """
+
+    turn_names: list[str]
+    turn_maxwell: np.ndarray
+    terminals: list[str]
+    terminal_matrix: np.ndarray
+    branches: dict[str, float]
+    interwinding: float
+    common_mode: float
+    core_floating_potential: float | None
+
+
+@dataclasses.dataclass
+class ArrangementResult:
+    """Everything computed for one layer pattern."""
+
+    design: Design
+    pattern: str
+    model: AxisymmetricModel
+    region_mesh: RegionMesh
+    capacitance: CapacitanceResult
+    dc_resistance: dict[str, float]
+    frequencies: list[FrequencyResult]
+    timings: dict[str, float]
+    electrostatic: CapacitanceSolution = dataclasses.field(repr=False)
+    eddy: list[EddyCurrentSolution] = dataclasses.field(repr=False)
+    element_order: int = 2
+
+    def summary(self) -> dict[str, float | str]:
+        """Return the headline numbers as a flat dict with units in the keys."""
+        windings = [w.name for w in self.design.windings]
+        out: dict[str, float | str] = {"pattern": self.pattern}
+        out["C_interwinding_pF"] = self.capacitance.interwinding * 1e12
+        out["C_cm_effective_pF"] = self.capacitance.common_mode * 1e12
+        for key, value in self.capacitance.branches.items():
+            if not key.endswith("|ground") or abs(value) > 0.0:
+                out[f"C[{key}]_pF"] = value * 1e12
+        for fr in self.frequencies:
+            tag = _frequency_tag(fr.frequency)
+            out[f"L_leak_{tag}_nH"] = fr.leakage_inductance * 1e9
+            out[f"L_mag_{tag}_uH"] = fr.magnetizing_inductance * 1e6
+            for w in windings:
+                out[f"Rac_{w}_{tag}_mOhm"] = fr.ac_resistance[w] * 1e3
+                out[f"Rac/Rdc_{w}_{tag}"] = fr.ac_resistance[w] / self.dc_resistance[w]
+            out[f"P_copper_{tag}_mW"] = sum(fr.copper_loss.values()) * 1e3
+        for w in windings:
+            out[f"Rdc_{w}_mOhm"] = self.dc_resistance[w] * 1e3
+        return out
+
+
+def _frequency_tag(frequency: float) -> str:
+    for scale, unit in ((1e6, "MHz"), (1e3, "kHz")):
+        if frequency >= scale:
+            return f"{frequency / scale:g}{unit}"
+    return f"{frequency:g}Hz"
+
+
+def run_arrangement(
+    design: Design, pattern: str | None = None, *, progress: ProgressCallback | None = None
+) -> ArrangementResult:
+    """Mesh and solve ``design`` for one layer pattern.
+
+    Parameters
+    ----------
+    design
+        Validated design (see :func:`femstack.load_design`).
+    pattern
+        Layer pattern such as ``"PSPS"``; default: the design's first pattern.
+    progress
+        Called with a short message at each stage boundary (the CLI prints them).
+    """
+    pattern = pattern or design.arrangement.pattern
+    report = progress or (lambda message: None)
+    timings: dict[str, float] = {}
+    order = design.mesh.element_order
+
+    def stage(name: str, started: float) -> None:
+        timings[name] = time.perf_counter() - started
+        logger.info("%s: %s done in %.2f s", pattern, name, timings[name])
+
+    t = time.perf_counter()
+    report(f"{pattern}: building geometry")
+    model = build_axisymmetric_model(design, pattern)
+    stage("geometry", t)
+
+    t = time.perf_counter()
+    report(f"{pattern}: meshing")
+    region_mesh = mesh_layout(model.layout)
+    stage("mesh", t)
+    report(f"{pattern}: {region_mesh.n_elements} triangles")
+
+    t = time.perf_counter()
+    report(f"{pattern}: electrostatics")
+    es_solution, capacitance = _electrostatics(design, model, region_mesh, order)
+    stage("electrostatics", t)
+
+    t = time.perf_counter()
+    report(f"{pattern}: eddy currents at {len(design.excitation.frequencies)} frequencies")
+    problem = _eddy_problem(design, model, region_mesh, order)
+    dc = dict(zip([w.name for w in design.windings], problem.dc_resistance()))
+    solutions = []
+    results = []
+    for frequency in design.excitation.frequencies:
+        solution = problem.solve(frequency)
+        solutions.append(solution)
+        results.append(_frequency_result(design, model, solution))
+    stage("eddy_current", t)
+
+    return ArrangementResult(
+        design=design,
+        pattern=pattern,
+        model=model,
+        region_mesh=region_mesh,
+        capacitance=capacitance,
+        dc_resistance=dc,
+        frequencies=results,
+        timings=timings,
+        electrostatic=es_solution,
+        eddy=solutions,
+        element_order=order,
+    )
+
+
+def _electrostatics(design: Design, model: AxisymmetricModel, rm: RegionMesh, order: int):
+    layout = model.layout
+    mode = design.core.electrostatic
+    turn_names = [t.region for turns in model.turns.values() for t in turns]
+    conductors = {name: [name] for name in turn_names}
+    core_conductor = list(model.core_regions) + list(model.conducting_gap_regions)
+    if mode in ("floating", "grounded"):
+        conductors["core"] = core_conductor
+    permittivity = {
+        name: layout.material(name).relative_permittivity
+        for name in rm.region_names
+        if name not in turn_names and not (mode != "dielectric" and name in core_conductor)
+    }
+    solution = maxwell_capacitance(rm, permittivity, conductors, order=order)
+
+    names = solution.names
+    C = solution.maxwell
+    core_share = None
+    if mode == "floating":
+        C_turns, kept = eliminate_floating(C, names, ["core"])
+        core_index = names.index("core")
+        turn_rows = [i for i, n in enumerate(names) if n != "core"]
+        # V_core = -C_cc^-1 C_ct V_turns: the core's potential per volt on each turn.
+        core_share = -C[core_index, turn_rows] / C[core_index, core_index]
+    elif mode == "grounded":
+        kept = [n for n in names if n != "core"]
+        rows = [names.index(n) for n in kept]
+        C_turns = C[np.ix_(rows, rows)]
+    else:
+        C_turns, kept = C, names
+
+    positions = {
+        t.region: (t.winding, t.position, design.winding(t.winding).turns)
+        for turns in model.turns.values()
+        for t in turns
+    }
+    T, terminals = cap.terminal_map(kept, positions)
+    C_T = cap.terminal_capacitance(C_turns, T)
+    branches = cap.pairwise_capacitances(C_T, terminals)
+
+    windings = [w.name for w in design.windings]
+    groups = [
+        np.array([kept.index(t.region) for t in model.turns[w]]) for w in windings[:2]
+    ]
+    interwinding = float(-cap.static_capacitance(C_turns, groups)[0, 1]) if len(groups) > 1 else 0.0
+
+    terms = design.terminals
+    swing = {terms.switching: 1.0, **{q: 0.0 for q in terms.quiet}}
+    switching_winding = terms.switching.split(".")[0]
+    receiving = [t for t in terminals if not t.startswith(f"{switching_winding}.")]
+    common_mode = cap.common_mode_capacitance(C_T, terminals, swing, receiving)
+
+    core_potential = None
+    if core_share is not None:
+        v_terminals = np.array([swing.get(name, 0.0) for name in terminals])
+        core_potential = float(core_share @ (T @ v_terminals))
+
+    return solution, CapacitanceResult(
+        turn_names=kept,
+        turn_maxwell=C_turns,
+        terminals=terminals,
+        terminal_matrix=C_T,
+        branches=branches,
+        interwinding=interwinding,
+        common_mode=common_mode,
+        core_floating_potential=core_potential,
+    )
+
+
+def _eddy_problem(design: Design, model: AxisymmetricModel, rm: RegionMesh, order: int) -> EddyCurrentProblem:
+    layout = model.layout
+    permeability = {n: layout.material(n).relative_permeability for n in rm.region_names}
+    conductivity = {
+        n: layout.material(n).conductivity for n in rm.region_names if layout.material(n).conductivity > 0
+    }
+    circuits = []
+    for winding in design.windings:
+        turns = model.turns[winding.name]
+        groups = []
+        for g in sorted({t.group for t in turns}):
+            in_group = [t for t in turns if t.group == g]
+            strings = []
+            for layer in sorted({t.layer for t in in_group}):
+                string = sorted((t for t in in_group if t.layer == layer), key=lambda t: t.position)
+                strings.append(tuple(t.region for t in string))
+            groups.append(tuple(strings))
+        circuits.append(WindingCircuit(winding.name, tuple(groups)))
+    return EddyCurrentProblem(rm, permeability, conductivity, circuits, order=order)
+
+
+def _frequency_result(design: Design, model: AxisymmetricModel, solution: EddyCurrentSolution) -> FrequencyResult:
+    windings = [w.name for w in design.windings]
+    currents = np.array([design.excitation.currents[w] for w in windings], dtype=complex)
+    Z = solution.impedance
+    f = solution.frequency
+
+    losses = solution.region_losses(currents)
+    copper = {
+        w: sum(losses.get(t.region, 0.0) for t in model.turns[w]) for w in windings
+    }
+    turn_regions = {t.region for turns in model.turns.values() for t in turns}
+    eddy_core = sum(v for k, v in losses.items() if k not in turn_regions)
+    magnetic_loss, _ = solution.magnetic_loss_and_energy(currents)
+    rac = {w: 2.0 * copper[w] / abs(currents[i]) ** 2 for i, w in enumerate(windings)}
+
+    sc_currents = imp.short_circuit_currents(Z)
+    _, energy = solution.magnetic_loss_and_energy(sc_currents)
+    return FrequencyResult(
+        frequency=f,
+        impedance=Z,
+        leakage_inductance=imp.leakage_inductance(Z, f),
+        leakage_inductance_energy=4.0 * energy,
+        magnetizing_inductance=imp.magnetizing_inductance(Z, f, [w.turns for w in design.windings]),
+        ac_resistance=rac,
+        copper_loss=copper,
+        core_loss=eddy_core + magnetic_loss,
+        input_power=solution.input_power(currents).real,
+    )
+
+
+@dataclasses.dataclass
+class Comparison:
+    """Results of several arrangements of one design."""
+
+    design: Design
+    results: list[ArrangementResult]
+
+    def table(self):
+        """Return a pandas DataFrame: one row per quantity, one column per pattern."""
+        import pandas as pd
+
+        columns = {r.pattern: r.summary() for r in self.results}
+        frame = pd.DataFrame(columns)
+        return frame.drop(index="pattern")
+
+
+def compare(
+    design: Design, patterns: list[str] | None = None, *, progress: ProgressCallback | None = None
+) -> Comparison:
+    """Run every pattern (default: the design's list) and collect the results."""
+    patterns = list(patterns or design.arrangement.patterns)
+    results = [run_arrangement(design.with_pattern(p), p, progress=progress) for p in patterns]
+    return Comparison(design, results)
