@@ -74,6 +74,7 @@ def arrangement_record(result) -> dict:
             "ae_m2": effective["ae"],
             "le_catalogue_m": catalogue.le if catalogue else None,
             "ae_catalogue_m2": catalogue.ae if catalogue else None,
+            "permeability_scale": core.permeability_scale,
         },
         "capacitance": {
             "interwinding_F": cap.interwinding,

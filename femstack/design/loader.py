@@ -78,7 +78,9 @@ Optional keys and tables:
   (load current, ampere-turns opposing).
 * ``[mesh]``: ``element_order`` (1 or 2, default 2), ``copper_size_per_skin_depth``
   (default 0.5), ``dielectric_layers`` (default 2), ``core_size`` (a length, chosen by
-  the mesher by default), ``domain_factor`` (default 3.0).
+  the mesher by default), ``domain_factor`` (default 3.0), ``copper_layers`` (element
+  layers across each copper thickness, default 2), ``size_factor`` (multiplies every
+  element size, default 1; 0.5 refines the whole mesh once).
 
 A core given by its dimensions instead of a catalogue name (its data-sheet effective
 parameters are then unknown, so ``Design.core.effective`` is None)::
@@ -178,7 +180,15 @@ _WINDING_KEYS = (
 _ARRANGEMENT_KEYS = ("patterns",)
 _EXCITATION_KEYS = ("frequencies", "currents", "phase_deg")
 _TERMINAL_KEYS = ("switching", "quiet")
-_MESH_KEYS = ("element_order", "copper_size_per_skin_depth", "dielectric_layers", "core_size", "domain_factor")
+_MESH_KEYS = (
+    "element_order",
+    "copper_size_per_skin_depth",
+    "dielectric_layers",
+    "core_size",
+    "domain_factor",
+    "copper_layers",
+    "size_factor",
+)
 _ELECTROSTATIC_CHOICES = ("floating", "grounded", "dielectric")
 _ELECTROSTATIC_KINDS = ("conductor", "dielectric")
 
@@ -805,6 +815,14 @@ def _parse_mesh(value: Any, path: str, problems: _Problems) -> dict[str, Any] | 
         if factor is not None and factor <= 1:
             problems.add(DesignError(field, table["domain_factor"], "expected a number > 1"))
         mesh["domain_factor"] = factor
+    if "copper_layers" in table:
+        mesh["copper_layers"] = problems.call(_parse_count, table["copper_layers"], _join(path, "copper_layers"))
+    if "size_factor" in table:
+        field = _join(path, "size_factor")
+        factor = problems.call(parse_dimensionless, table["size_factor"], field)
+        if factor is not None and factor <= 0:
+            problems.add(DesignError(field, table["size_factor"], "expected a number > 0"))
+        mesh["size_factor"] = factor
     return mesh
 
 

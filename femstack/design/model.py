@@ -561,6 +561,11 @@ class MeshOptions(_FrozenModel):
         Element size in the core in m, None to let the mesher choose.
     domain_factor : float
         Distance of the outer boundary as a multiple of the core size (> 1).
+    copper_layers : int
+        Minimum number of element layers across each copper layer's thickness.
+    size_factor : float
+        Multiplies every target element size: 0.5 halves them all (a uniformly
+        refined mesh for convergence checks), 2 doubles them (quick, coarse runs).
     """
 
     element_order: Literal[1, 2] = 2
@@ -568,6 +573,8 @@ class MeshOptions(_FrozenModel):
     dielectric_layers: PositiveInt = 2
     core_size: PositiveFloat | None = None
     domain_factor: Annotated[float, Field(gt=1, allow_inf_nan=False)] = 3.0
+    copper_layers: PositiveInt = 2
+    size_factor: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
 
 
 # ---------------------------------------------------------------------------------------
