@@ -272,8 +272,7 @@ def test_turn_without_conductivity(geometry, conductivity):
     region_mesh = geometry.ring(RING_SIDE, RING_RADIUS, RING_SIDE / 4)
     winding = WindingCircuit("ring", ((("ring",),),))
 
-    # NOTE: the message names the region but not the rejected conductivity value.
-    with pytest.raises(SolverError, match="'ring'"):
+    with pytest.raises(SolverError, match=r"'ring' has conductivity 0\.0 S/m"):
         EddyCurrentProblem(region_mesh, {}, conductivity, [winding])
 
 

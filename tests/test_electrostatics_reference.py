@@ -14,6 +14,9 @@ import numpy as np
 import pytest
 import scipy.constants
 
+from femstack.errors import SolverError
+from femstack.geometries.mesher import mesh_layout
+from femstack.geometries.shapes import Layout, Material, Rect
 from femstack.solvers.electrostatic import eliminate_floating, maxwell_capacitance
 
 EPSILON_0 = scipy.constants.epsilon_0
@@ -314,3 +317,16 @@ def test_energy_matches_field(geometry):
         # Both are the same quadratic form of one solution: round-off only.
         assert circuit_energy == pytest.approx(matrix_energy, rel=1e-10)
         assert circuit_energy == pytest.approx(field_energy, rel=1e-10)
+
+
+def test_floating_name_must_exist():
+    with pytest.raises(SolverError, match="typo"):
+        eliminate_floating(np.array([[2.0, -1.0], [-1.0, 2.0]]), ["a", "b"], ["typo"])
+
+
+def test_conductor_on_grounded_boundary_rejected():
+    shapes = (Rect("a", 1e-3, 2e-3, 0.0, 1e-3, "copper", Material()),)
+    layout = Layout(shapes, (0.0, 3e-3, 0.0, 3e-3), background_mesh_size=0.5e-3)
+    region_mesh = mesh_layout(layout)
+    with pytest.raises(SolverError, match="touches the grounded boundary"):
+        maxwell_capacitance(region_mesh, {"air": 1.0}, {"a": ["a"]}, grounded_facets=region_mesh.outer_facets())

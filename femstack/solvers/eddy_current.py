@@ -126,8 +126,12 @@ class EddyCurrentProblem:
         if len(set(self.turns)) != len(self.turns):
             raise SolverError("a turn region appears in more than one winding or string")
         for turn in self.turns:
-            if conductivity.get(turn, 0.0) <= 0.0:
-                raise SolverError(f"turn region {turn!r} has no positive conductivity")
+            value = conductivity.get(turn, 0.0)
+            if not value > 0.0:
+                raise SolverError(
+                    f"turn region {turn!r} has conductivity {value} S/m; a solid conductor "
+                    "needs a positive conductivity"
+                )
         self.permeability = permeability
         self.conductivity = conductivity
         self._ops = self._assemble()

@@ -134,7 +134,14 @@ def maxwell_capacitance(
             f"conductor or separate them: {names}"
         )
     if grounded_facets is not None and len(grounded_facets):
-        fixed = np.union1d(fixed, basis.get_dofs(grounded_facets).flatten())
+        grounded = basis.get_dofs(grounded_facets).flatten()
+        for name, dofs in zip(names, held):
+            if np.intersect1d(dofs, grounded).size:
+                raise SolverError(
+                    f"conductor {name!r} touches the grounded boundary, so it is shorted to 0 V; "
+                    "move it away from the boundary or leave the boundary ungrounded"
+                )
+        fixed = np.union1d(fixed, grounded)
     free = np.setdiff1d(np.arange(basis.N), fixed)
 
     # One unit-potential vector per conductor, all solved with one factorization.
@@ -177,6 +184,9 @@ def eliminate_floating(
     where a are the kept conductors and f the floating ones; the floating potentials
     follow as :math:`V_f = -C_{ff}^{-1}C_{fa}V_a`.
     """
+    unknown = [n for n in floating if n not in names]
+    if unknown:
+        raise SolverError(f"floating conductors {unknown} are not in the matrix; conductors are {names}")
     keep = [i for i, n in enumerate(names) if n not in floating]
     drop = [i for i, n in enumerate(names) if n in floating]
     if not drop:
