@@ -63,6 +63,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("skfem").setLevel(logging.WARNING)
 
     cli = time_cli(args.repeat)
     stages = time_stages(args.repeat)

@@ -134,8 +134,21 @@ class EddyCurrentProblem:
                 )
         self.permeability = permeability
         self.conductivity = conductivity
+        self._region_bases: dict[str, object] = {}
         self._ops = self._assemble()
         self._circuit = self._circuit_matrices()
+
+    def region_basis(self, name: str):
+        """Return the basis restricted to region ``name`` (built once, then reused)."""
+        if name not in self._region_bases:
+            rm = self.region_mesh
+            self._region_bases[name] = make_basis(rm, self.order, elements=rm.elements(name))
+        return self._region_bases[name]
+
+    @property
+    def basis(self):
+        """Basis of the whole mesh."""
+        return self._ops.basis
 
     # Assembly -------------------------------------------------------------------------
 
@@ -169,8 +182,7 @@ class EddyCurrentProblem:
 
         columns, conductance = [], []
         for turn in self.turns:
-            elements = rm.elements(turn)
-            turn_basis = make_basis(rm, self.order, elements=elements)
+            turn_basis = self.region_basis(turn)
             s = per_quadrature_point(turn_basis, sigma)
             columns.append(asm(turn_load, turn_basis, sigma=s))
             dx = turn_basis.dx
@@ -357,7 +369,7 @@ class EddyCurrentSolution:
             sigma = problem.conductivity.get(name, 0.0)
             if sigma <= 0.0:
                 continue
-            basis = make_basis(rm, problem.order, elements=rm.elements(name))
+            basis = problem.region_basis(name)
             a = _at_quadrature(basis, A)
             r = np.asarray(basis.global_coordinates())[0]
             J = -1j * self.omega * sigma * a
@@ -376,7 +388,7 @@ class EddyCurrentSolution:
         problem = self.problem
         rm = problem.region_mesh
         A, _, _ = self.combine(currents)
-        basis = make_basis(rm, problem.order)
+        basis = problem.basis
         mu = rm.element_values({n: complex(problem.permeability.get(n, 1.0)) for n in rm.region_names})
         nu = per_quadrature_point(basis, 1.0 / (MU_0 * mu))
         b2 = _flux_density_squared(basis, A)
@@ -395,7 +407,7 @@ class EddyCurrentSolution:
         """Return complex (B_r, B_z) in T at each element's centroid (for plots and VTU)."""
         problem = self.problem
         A, _, _ = self.combine(currents)
-        basis = make_basis(problem.region_mesh, problem.order)
+        basis = problem.basis
         centroid = (np.array([[1.0 / 3.0], [1.0 / 3.0]]), np.array([0.5]))
         at_centroid = Basis(basis.mesh, basis.elem, quadrature=centroid)
         br, bz = _flux_density(at_centroid, A)
