@@ -8,9 +8,24 @@ The Python API mirrors the command line:
 >>> comparison.table()                                               # doctest: +SKIP
 """
 
+from __future__ import annotations
+
+import importlib
+
 __version__ = "0.1.0"
 
-from femstack.design.loader import load_design, reference_design_path  # noqa: E402
-from femstack.pipeline import compare, run_arrangement  # noqa: E402
+# Imported on first use, so `import femstack` and `femstack --help` stay fast.
+_EXPORTS = {
+    "load_design": "femstack.design.loader",
+    "reference_design_path": "femstack.design.loader",
+    "compare": "femstack.pipeline",
+    "run_arrangement": "femstack.pipeline",
+}
 
-__all__ = ["__version__", "compare", "load_design", "reference_design_path", "run_arrangement"]
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'femstack' has no attribute {name!r}")

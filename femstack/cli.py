@@ -1,9 +1,17 @@
 """Command-line interface: a thin layer over :mod:`femstack.pipeline`.
 
-    femstack compare [DESIGN] [--patterns PPSS,PSPS] [--out DIR]
-    femstack run DESIGN [--pattern PSPS] [--out DIR]
+    femstack compare [DESIGN] [--patterns PPSS,PSPS] [--out DIR] [-v]
+    femstack run DESIGN [--pattern PSPS] [--out DIR] [-v]
 
-With no DESIGN, ``compare`` runs the bundled reference design.
+With no DESIGN, ``compare`` runs the bundled reference design. The table goes to stdout.
+Stage progress, wall times and errors go to stderr.
+
+Exit codes:
+
+- 0: success.
+- 1: meshing, a solve or writing the results failed.
+- 2: invalid input (design file, pattern, ``--out`` folder, or a usage error that typer reports).
+- 130: interrupted with Ctrl-C (SIGINT).
 """
 
 from __future__ import annotations
@@ -12,19 +20,33 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import typer
 
-from femstack.errors import FemstackError
+from femstack.errors import DesignError, DesignProblem, FemstackError, GeometryError
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="Finite-element analysis of planar transformer winding stacks.",
+    help=(
+        "Finite-element analysis of planar transformer winding stacks: capacitances, leakage "
+        "and magnetizing inductance, AC resistance and losses for each layer arrangement."
+    ),
 )
 
 logger = logging.getLogger(__name__)
+
+#: Exit code for invalid input, the code that typer (through click) also uses for usage errors.
+EXIT_INVALID_INPUT = 2
+#: Exit code when meshing, a solve or writing the results fails.
+EXIT_FAILURE = 1
+#: Exit code after SIGINT, 128 + 2 as shells report it.
+EXIT_INTERRUPTED = 130
+
+
+class InputError(Exception):
+    """Invalid command-line input that the CLI itself detects, such as a missing design file."""
 
 
 def _configure_logging(verbose: int) -> None:
@@ -37,60 +59,135 @@ def _progress(message: str) -> None:
 
 
 def _load(design_path: Optional[Path]):
+    """Load the design file, or the bundled reference design when `design_path` is None."""
     from femstack.design.loader import load_design, reference_design_path
 
     path = design_path or reference_design_path()
-    if design_path is not None and not path.is_file():
-        raise FemstackError(f"design file not found: {path}")
+    if design_path is not None:
+        if not path.exists():
+            raise InputError(f"design file '{path}' not found")
+        if path.is_dir():
+            raise InputError(f"design file '{path}' is a folder, expected a TOML file")
     _progress(f"design: {path}")
-    return load_design(path)
+    try:
+        return load_design(path)
+    except UnicodeDecodeError as error:
+        raise InputError(f"design file '{path}' is not UTF-8 text: {error.reason} at byte {error.start}") from None
+    except OSError as error:
+        raise InputError(f"cannot read design file '{path}': {error.strerror or error}") from None
 
 
-def _print_table(comparison) -> None:
-    from femstack.report import format_table
+def _check_pattern(design, pattern: str, option: str):
+    """Validate one pattern against the design, naming `option` instead of the design field."""
+    try:
+        design.with_pattern(pattern)
+    except DesignError as error:
+        # with_pattern reports the pattern as the design's arrangement.patterns[0], but here
+        # the value comes from a command-line option. Fit problems keep their winding field.
+        problems = [
+            DesignProblem(option, problem.value, problem.allowed, problem.reason)
+            if problem.field.startswith("arrangement.patterns")
+            else problem
+            for problem in error.problems
+        ]
+        raise DesignError.from_problems(problems) from None
 
-    typer.echo(format_table(comparison))
+
+def _parse_patterns(design, text: str) -> list[str]:
+    """Split and validate the value of ``--patterns`` before any meshing."""
+    patterns = [item.strip() for item in text.split(",")]
+    if any(not item for item in patterns):
+        raise DesignError(
+            "--patterns", text, "expected comma-separated patterns such as 'PPSS,PSPS' with no empty entry"
+        )
+    seen: set[str] = set()
+    for pattern in patterns:
+        if pattern in seen:
+            raise DesignError("--patterns", text, f"pattern '{pattern}' is listed twice")
+        seen.add(pattern)
+    for pattern in patterns:
+        _check_pattern(design, pattern, "--patterns")
+    return patterns
+
+
+def _check_out(out: Optional[Path]) -> None:
+    """Reject an ``--out`` path that exists and is not a folder, before the long solves."""
+    if out is not None and out.exists() and not out.is_dir():
+        raise InputError(f"--out '{out}' is an existing file, expected a folder (it is created if missing)")
+
+
+def _report_timings(comparison) -> None:
+    """Print the wall time of each arrangement and of its stages, from the pipeline's timings."""
+    for result in comparison.results:
+        stages = ", ".join(f"{name.replace('_', ' ')} {seconds:.2f} s" for name, seconds in result.timings.items())
+        _progress(f"{result.pattern}: wall time {sum(result.timings.values()):.2f} s ({stages})")
 
 
 def _finish(comparison, out: Optional[Path], started: float) -> None:
-    _print_table(comparison)
-    if out is not None:
-        from femstack.outputs import write_all
+    from femstack.outputs import write_all
+    from femstack.report import format_table
 
-        paths = write_all(comparison, out)
+    typer.echo(format_table(comparison))
+    _report_timings(comparison)
+    if out is not None:
+        try:
+            paths = write_all(comparison, out)
+        except OSError as error:
+            typer.echo(f"error: writing the results to '{out}' failed: {error}", err=True)
+            raise typer.Exit(code=EXIT_FAILURE) from None
         _progress(f"wrote {len(paths)} files to {out}")
     _progress(f"total wall time {time.perf_counter() - started:.1f} s")
 
 
-def _run_guarded(action) -> None:
+def _run_guarded(action: Callable[[], None]) -> None:
+    """Run `action`, turning expected errors into a one-line ``error: ...`` and an exit code."""
     try:
         action()
+    except (InputError, DesignError, GeometryError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=EXIT_INVALID_INPUT) from None
     except FemstackError as error:
         typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
+        raise typer.Exit(code=EXIT_FAILURE) from None
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted", err=True)
+        raise typer.Exit(code=EXIT_INTERRUPTED) from None
+
+
+_DESIGN_HELP = "Design file (TOML), in the format documented in femstack.design.loader."
+_OUT_HELP = (
+    "Folder for results.json, summary.csv, and <pattern>_fields.vtu and <pattern>_regions.json "
+    "per arrangement. Created if missing. Existing files of the same names are replaced."
+)
+_VERBOSE_HELP = "Log the stage details (-v) or debug output (-vv) to stderr."
 
 
 @app.command()
 def compare(
-    design: Optional[Path] = typer.Argument(None, help="Design file (TOML). Default: the bundled reference design."),
-    patterns: Optional[str] = typer.Option(
-        None, "--patterns", "-p", help="Comma-separated layer patterns, e.g. PPSS,PSPS. Default: the design's list."
+    design: Optional[Path] = typer.Argument(
+        None, help=_DESIGN_HELP + " Default: the bundled reference design.", show_default=False
     ),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for results.json, summary.csv and VTU fields."),
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="Log stage details (-v) or debug output (-vv)."),
+    patterns: Optional[str] = typer.Option(
+        None,
+        "--patterns",
+        "-p",
+        help="Comma-separated layer patterns to run, one winding symbol per layer from layer 1, "
+        "e.g. PPSS,PSPS. Default: the patterns listed in the design.",
+        show_default=False,
+    ),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help=_OUT_HELP, show_default=False),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help=_VERBOSE_HELP, show_default=False),
 ) -> None:
     """Run every arrangement of a design and print one side-by-side table."""
     _configure_logging(verbose)
 
-    def action():
+    def action() -> None:
         from femstack.pipeline import compare as run_compare
 
         started = time.perf_counter()
+        _check_out(out)
         loaded = _load(design)
-        chosen = [p.strip() for p in patterns.split(",")] if patterns else None
-        if chosen is not None:
-            for p in chosen:
-                loaded.with_pattern(p)  # validates each pattern before any meshing
+        chosen = _parse_patterns(loaded, patterns) if patterns is not None else None
         comparison = run_compare(loaded, chosen, progress=_progress)
         _finish(comparison, out, started)
 
@@ -99,21 +196,31 @@ def compare(
 
 @app.command()
 def run(
-    design: Path = typer.Argument(..., help="Design file (TOML)."),
-    pattern: Optional[str] = typer.Option(None, "--pattern", "-p", help="Layer pattern. Default: the design's first."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for results.json, summary.csv and VTU fields."),
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="Log stage details (-v) or debug output (-vv)."),
+    design: Path = typer.Argument(..., help=_DESIGN_HELP, show_default=False),
+    pattern: Optional[str] = typer.Option(
+        None,
+        "--pattern",
+        "-p",
+        help="Layer pattern to run, one winding symbol per layer from layer 1, e.g. PSPS. "
+        "Default: the first pattern listed in the design.",
+        show_default=False,
+    ),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help=_OUT_HELP, show_default=False),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help=_VERBOSE_HELP, show_default=False),
 ) -> None:
-    """Run one arrangement of a design."""
+    """Run one arrangement of a design and print its table."""
     _configure_logging(verbose)
 
-    def action():
+    def action() -> None:
         from femstack.pipeline import compare as run_compare
 
         started = time.perf_counter()
+        _check_out(out)
         loaded = _load(design)
-        chosen = pattern or loaded.arrangement.pattern
-        loaded.with_pattern(chosen)
+        chosen = loaded.arrangement.pattern
+        if pattern is not None:
+            chosen = pattern.strip()
+            _check_pattern(loaded, chosen, "--pattern")
         comparison = run_compare(loaded, [chosen], progress=_progress)
         _finish(comparison, out, started)
 

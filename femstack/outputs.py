@@ -1,7 +1,14 @@
 """Write results: JSON and CSV tables, VTU field files.
 
-Every file is written to a temporary name in the target folder and renamed when
-complete, so an interrupted run never leaves a partial file under the final name.
+Every file is written to a hidden temporary name in the target folder and renamed when
+complete, so a write that fails or is interrupted leaves neither a partial file under the
+final name nor the temporary file. The rename is atomic on POSIX file systems. Files are
+not fsynced, so a power failure can still lose or truncate recent files. Each file is
+replaced on its own: a failure after the first file leaves a folder that mixes new files
+with files from an earlier run.
+
+``results.json`` is strict JSON: a value that is NaN or infinite is written as ``null``
+(with a logged warning), because JSON has no literal for it.
 
 Fields written per arrangement (``<pattern>_fields.vtu``, linear triangles in the
 (r, z) plane, z = 0 as the third coordinate):
@@ -18,8 +25,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 import numpy as np
@@ -31,16 +39,43 @@ logger = logging.getLogger(__name__)
 
 
 def _atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` and rename the result to ``path`` only on success."""
+    """Call ``write(tmp_path)`` and rename the result to ``path`` only on success.
+
+    The temporary file is created empty with mode 0o666 minus the umask, the mode a plain
+    ``open`` gives. ``tempfile.mkstemp`` would create it with mode 0o600, which the rename
+    would carry over to the result. On any exception, including KeyboardInterrupt, the
+    temporary file is removed and the exception re-raised.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            break
+        except FileExistsError:
+            continue
     try:
-        write(Path(tmp))
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _strict_json(value, key: str = "", replaced: list[str] | None = None):
+    """Return a copy of `value` with every NaN or infinite float replaced by None.
+
+    The dotted keys of the replaced values are appended to `replaced`.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        if replaced is not None:
+            replaced.append(key)
+        return None
+    if isinstance(value, dict):
+        return {k: _strict_json(v, f"{key}.{k}" if key else str(k), replaced) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict_json(v, f"{key}[{i}]", replaced) for i, v in enumerate(value)]
+    return value
 
 
 def _complex_pairs(matrix: np.ndarray) -> list:
@@ -111,9 +146,16 @@ def arrangement_record(result) -> dict:
 def write_tables(comparison, out_dir: str | os.PathLike) -> list[Path]:
     """Write ``results.json`` (full records) and ``summary.csv`` (the side-by-side table)."""
     out = Path(out_dir)
-    records = [arrangement_record(r) for r in comparison.results]
+    replaced: list[str] = []
+    records = _strict_json([arrangement_record(r) for r in comparison.results], "", replaced)
+    if replaced:
+        logger.warning(
+            "results.json: %d values are NaN or infinite and are written as null, first: %s",
+            len(replaced),
+            ", ".join(replaced[:5]),
+        )
     json_path = out / "results.json"
-    _atomic_write(json_path, lambda p: p.write_text(json.dumps(records, indent=2)))
+    _atomic_write(json_path, lambda p: p.write_text(json.dumps(records, indent=2, allow_nan=False)))
     csv_path = out / "summary.csv"
     table = comparison.table()
     _atomic_write(csv_path, lambda p: table.to_csv(p, index_label="quantity"))
@@ -186,10 +228,18 @@ def _current_density_magnitude(result, solution, currents) -> np.ndarray:
 
 
 def write_fields(result, out_dir: str | os.PathLike) -> Path:
-    """Write one arrangement's fields as ``<pattern>_fields.vtu`` (binary VTK XML)."""
+    """Write one arrangement's fields as ``<pattern>_fields.vtu`` (binary VTK XML).
+
+    Also writes ``<pattern>_regions.json``, which maps each ``region`` index of the VTU to
+    its region name. Returns the path of the VTU file.
+    """
+    return _write_fields(result, Path(out_dir))[0]
+
+
+def _write_fields(result, out: Path) -> tuple[Path, Path]:
+    """Write the VTU and the region names of one arrangement, returning both paths."""
     import meshio
 
-    out = Path(out_dir)
     points, triangles, point_data, cell_data = field_data(result)
     mesh = meshio.Mesh(
         points,
@@ -204,13 +254,17 @@ def write_fields(result, out_dir: str | os.PathLike) -> Path:
         names_path,
         lambda p: p.write_text(json.dumps(dict(enumerate(result.region_mesh.region_names)), indent=1)),
     )
-    logger.info("wrote %s", path)
-    return path
+    logger.info("wrote %s and %s", path, names_path)
+    return path, names_path
 
 
 def write_all(comparison, out_dir: str | os.PathLike) -> list[Path]:
-    """Write the tables and every arrangement's fields into ``out_dir``."""
+    """Write the tables and every arrangement's fields into ``out_dir``, creating it if needed.
+
+    Returns the paths of all files written: ``results.json``, ``summary.csv``, then the VTU
+    and region-name files of each arrangement.
+    """
     paths = write_tables(comparison, out_dir)
     for result in comparison.results:
-        paths.append(write_fields(result, out_dir))
+        paths.extend(_write_fields(result, Path(out_dir)))
     return paths

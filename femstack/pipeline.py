@@ -126,8 +126,10 @@ class ArrangementResult:
         out: dict[str, float | str] = {"pattern": self.pattern}
         out["C_interwinding_pF"] = self.capacitance.interwinding * 1e12
         out["C_cm_effective_pF"] = self.capacitance.common_mode * 1e12
+        # Branches to ground are round-off when nothing is grounded (rows of C_T sum to 0).
+        scale = float(np.abs(self.capacitance.terminal_matrix).max())
         for key, value in self.capacitance.branches.items():
-            if not key.endswith("|ground") or abs(value) > 0.0:
+            if not key.endswith("|ground") or abs(value) > 1e-9 * scale:
                 out[f"C[{key}]_pF"] = value * 1e12
         for fr in self.frequencies:
             tag = _frequency_tag(fr.frequency)
@@ -189,7 +191,8 @@ def run_arrangement(
     stage("electrostatics", t)
 
     t = time.perf_counter()
-    report(f"{pattern}: eddy currents at {len(design.excitation.frequencies)} frequencies")
+    count = len(design.excitation.frequencies)
+    report(f"{pattern}: eddy currents at {count} frequenc{'y' if count == 1 else 'ies'}")
     problem = _eddy_problem(design, model, region_mesh, order)
     dc = dict(zip([w.name for w in design.windings], problem.dc_resistance()))
     solutions = []

@@ -262,3 +262,24 @@ def test_outer_boundary_far_enough():
     # beyond the mesh noise of two different meshes (0.2 %).
     for near, far in zip(*values):
         assert near == pytest.approx(far, rel=2e-3)
+
+
+def test_grounded_core_removes_series_path(reference):
+    import tomllib
+
+    _, results = reference
+    raw = tomllib.loads(reference_design_path().read_text())
+    raw["mesh"] = {"size_factor": 4.0}
+    raw["core"]["electrostatic"] = "grounded"
+    raw["arrangement"] = {"patterns": ["PSPS"]}
+    raw["excitation"]["frequencies"] = ["1 MHz"]
+    grounded = compare(load_design(raw)).results[0].capacitance
+    floating = results["PSPS"].capacitance
+    # Every terminal now has capacitance to the grounded core.
+    for terminal in grounded.terminals:
+        assert grounded.branches[f"{terminal}|ground"] > 0.0
+    # A floating core couples P to S through P-core-S in series; grounding shunts that
+    # path to ground, so the static P-S capacitance can only drop.
+    assert grounded.interwinding < floating.interwinding
+    assert floating.core_floating_potential is not None
+    assert 0.0 < floating.core_floating_potential < 1.0

@@ -215,15 +215,22 @@ def load_design(source: str | os.PathLike[str] | Mapping[str, Any]) -> Design:
     Raises
     ------
     DesignError
-        If the file is not valid TOML, or the design is invalid or does not fit into the
-        core window.
+        If the file is not UTF-8 or not valid TOML, or the design is invalid or does not
+        fit into the core window.
     OSError
         If the file cannot be read.
     """
     if isinstance(source, Mapping):
         return _build_design(source, origin="dict")
     path = Path(source)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise DesignError(
+            str(path),
+            f"byte {error.object[error.start:error.start + 1]!r} at offset {error.start}",
+            "a design file must be UTF-8 text",
+        ) from None
     return load_design_text(text, origin=str(path))
 
 
