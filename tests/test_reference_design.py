@@ -80,8 +80,8 @@ def test_interleaving_lowers_leakage_like_1d(reference):
     design, results = reference
     # 1-D: ∫F² = 57.8 (PPSS) and 7.89 (PSPS, PSSP) A²·mm, a ratio of 7.3. The tracks cover
     # 5-6 mm of the 9.5 mm window, and the end field this adds weighs more in the
-    # interleaved stacks (FEM/1-D is 1.6 for PPSS, 2.2-2.3 for PSPS and PSSP), so the
-    # FEM ratio lies below the 1-D one: measured 5.0-5.8, asserted 0.6-1.0 of 7.3.
+    # interleaved stacks: FEM/1-D is 1.6 for PPSS and 2.2-2.3 for PSPS and PSSP.
+    # The FEM ratio is therefore below the 1-D one: measured 5.0-5.8, asserted 0.6-1.0 of 7.3.
     for interleaved in ("PSPS", "PSSP"):
         expected = _mmf_integral("PPSS", design) / _mmf_integral(interleaved, design)
         assert expected == pytest.approx(7.33, rel=0.01)
@@ -167,8 +167,8 @@ def test_interwinding_capacitance_rises_with_interleaving(reference):
     plates = {p: _plate_estimates(design, r) for p, r in results.items()}
     for pattern, result in results.items():
         static = result.capacitance.interwinding
-        # Fringing at track edges only adds to the overlap value; the 0.71 mm core gains
-        # most, so PPSS sits well above it, the interleaved stacks 20-35 % above.
+        # Fringing at track edges only adds to the overlap value. The 0.71 mm core gains
+        # most, so PPSS sits 70 % above it and the interleaved stacks 20-35 % above.
         assert static > plates[pattern][0], pattern
         assert static < 2.0 * plates[pattern][0], pattern
     for interleaved in ("PSPS", "PSSP"):
@@ -183,8 +183,8 @@ def test_common_mode_share_matches_facing_potentials(reference):
         static, common_mode = _plate_estimates(design, result)
         # C_cm / C_ps is the overlap-weighted mean potential of the primary copper that
         # faces the secondary: 0.23 for PPSS, 0.47 for PSPS, 0.50 for PSSP. Across the
-        # 0.2 mm layers the plate model holds (5 %); across PPSS's 0.71 mm core fringing
-        # makes 40 % of the capacitance, and it favours the part-covered end turns (30 %).
+        # 0.2 mm layers the plate model is within 5 %. Across PPSS's 0.71 mm core, fringing
+        # makes 40 % of the capacitance and favours the part-covered end turns (30 %).
         expected = common_mode / static
         measured = result.capacitance.common_mode / result.capacitance.interwinding
         tolerance = 0.3 if pattern == "PPSS" else 0.05

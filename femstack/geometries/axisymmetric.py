@@ -17,8 +17,8 @@ any 2-D axisymmetric model of an E core (see e.g. Ouyang & Andersen, "Overview o
 magnetic technology", IEEE Trans. Power Electron. 29(9), 2014).
 
 The radial path through the back and the plate of a body of revolution is shorter and
-wider than in the E core, so the equivalent core's ferrite reluctance Σl/(µA) is lower
-than the catalogue's (for E32 + PLT32: 190 m⁻¹ against 270 m⁻¹). When the catalogue's
+wider than in the E core. The equivalent core's ferrite reluctance Σl/(µA) is therefore
+lower than the catalogue's: for E32 + PLT32, 190 m⁻¹ against 270 m⁻¹. When the catalogue's
 effective parameters are known, the ferrite permeability is scaled by the ratio of the
 two core factors so the ungapped core has the catalogue's reluctance; the scale is
 reported as ``CoreGeometry.permeability_scale``. The window field hardly depends on µ.
@@ -150,10 +150,9 @@ def build_axisymmetric_model(design: Design, pattern: str | None = None) -> Axis
     r1, r2, r3 = geometry.r_centre, geometry.r_window, geometry.r_outer
     wh = geometry.window_height
     material = core.material
-    # Match the catalogue's core factor: a body of revolution has a shorter, wider
-    # radial path through back and plate than the E core, so its ferrite reluctance is
-    # lower; scaling µ restores the catalogue's Σl/(µA) and with it the magnetizing
-    # inductance. Gaps are not scaled, so gapped cores keep their gap reluctance.
+    # A body of revolution has a shorter, wider radial path through back and plate than
+    # the E core, so its ferrite reluctance is lower. Scaling µ restores the catalogue's
+    # Σl/(µA) and with it the magnetizing inductance. Gaps keep their reluctance.
     if core.effective is not None:
         catalogue_c1 = core.effective.le / core.effective.ae
         scale_mu = geometry.effective_parameters()["c1"] / catalogue_c1

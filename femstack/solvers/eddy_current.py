@@ -62,7 +62,7 @@ MU_0 = scipy.constants.mu_0
 
 @dataclasses.dataclass(frozen=True)
 class WindingCircuit:
-    """How the turns of one winding are connected.
+    """Series and parallel connection of the turns of one winding.
 
     ``groups`` are connected in series and each carries the winding current. A group is
     a tuple of parallel strings; a string is a tuple of turn region names in series.
