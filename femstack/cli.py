@@ -37,6 +37,23 @@ app = typer.Typer(
 
 logger = logging.getLogger(__name__)
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from femstack import __version__
+
+        typer.echo(f"femstack {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the femstack version and exit."
+    ),
+) -> None:
+    """Finite-element analysis of planar transformer winding stacks."""
+
 #: Exit code for invalid input, the code that typer (through click) also uses for usage errors.
 EXIT_INVALID_INPUT = 2
 #: Exit code when meshing, a solve or writing the results fails.
@@ -50,8 +67,15 @@ class InputError(Exception):
 
 
 def _configure_logging(verbose: int) -> None:
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    if verbose == 0:
+        level = logging.WARNING
+    elif verbose == 1:
+        level = logging.INFO
+    else:
+        level = logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # scikit-fem logs every basis it builds at INFO; show that only with -vvv.
+    logging.getLogger("skfem").setLevel(logging.DEBUG if verbose >= 3 else logging.WARNING)
 
 
 def _progress(message: str) -> None:
@@ -111,9 +135,15 @@ def _parse_patterns(design, text: str) -> list[str]:
 
 
 def _check_out(out: Optional[Path]) -> None:
-    """Reject an ``--out`` path that exists and is not a folder, before the long solves."""
-    if out is not None and out.exists() and not out.is_dir():
+    """Create the ``--out`` folder now, so a bad path fails before the long solves."""
+    if out is None:
+        return
+    if out.exists() and not out.is_dir():
         raise InputError(f"--out '{out}' is an existing file, expected a folder (it is created if missing)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"--out '{out}' cannot be created: {error.strerror or error}") from None
 
 
 def _report_timings(comparison) -> None:
@@ -159,7 +189,7 @@ _OUT_HELP = (
     "Folder for results.json, summary.csv, and <pattern>_fields.vtu and <pattern>_regions.json "
     "per arrangement. Created if missing. Existing files of the same names are replaced."
 )
-_VERBOSE_HELP = "Log the stage details (-v) or debug output (-vv) to stderr."
+_VERBOSE_HELP = "Repeat to log more to stderr: -v stage details, -vv debug output, -vvv scikit-fem too."
 
 
 @app.command()

@@ -13,11 +13,13 @@ with files from an earlier run.
 Fields written per arrangement (``<pattern>_fields.vtu``, linear triangles in the
 (r, z) plane, z = 0 as the third coordinate):
 
-- point data ``potential_V``: electrostatic potential for the common-mode excitation
-  (switching node at 1 V, quiet terminals at 0 V, linear along each winding);
+- point data ``potential_V``: electrostatic potential for the common-mode excitation.
+  The switching terminal is at 1 V and the quiet terminals at 0 V; each turn sits at the
+  potential of its middle, linear along the winding, so turns stay strictly between 0
+  and 1 V (the first turn of an 8-turn winding at 15/16 V);
 - cell data ``E_abs_V_per_m``: |E| at the element centroid, same excitation;
 - cell data ``B_abs_T_<f>``, ``J_abs_A_per_m2_<f>``: peak |B| and |J| at the design's
-  winding currents at each frequency f;
+  winding currents at each frequency f, tagged as in summary.csv (``500kHz``, ``1MHz``);
 - cell data ``region``: region index; ``<pattern>_regions.json`` maps index to name.
 """
 
@@ -33,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from femstack import __version__
+from femstack.pipeline import frequency_tag
 from femstack.post.capacitance import terminal_map
 
 logger = logging.getLogger(__name__)
@@ -191,7 +194,7 @@ def field_data(result) -> tuple[np.ndarray, np.ndarray, dict, dict]:
 
     currents = np.array([design.excitation.currents[w.name] for w in design.windings], dtype=complex)
     for solution in result.eddy:
-        tag = f"{solution.frequency:.6g}Hz"
+        tag = frequency_tag(solution.frequency)
         br, bz = solution.flux_density(currents)
         cell_data[f"B_abs_T_{tag}"] = np.sqrt(np.abs(br) ** 2 + np.abs(bz) ** 2)
         cell_data[f"J_abs_A_per_m2_{tag}"] = _current_density_magnitude(result, solution, currents)

@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 
 from femstack.design.model import Design
+from femstack.errors import DesignError
 from femstack.geometries.axisymmetric import AxisymmetricModel, build_axisymmetric_model
 from femstack.geometries.mesher import RegionMesh, mesh_layout
 from femstack.post import capacitance as cap
@@ -132,7 +133,7 @@ class ArrangementResult:
             if not key.endswith("|ground") or abs(value) > 1e-9 * scale:
                 out[f"C[{key}]_pF"] = value * 1e12
         for fr in self.frequencies:
-            tag = _frequency_tag(fr.frequency)
+            tag = frequency_tag(fr.frequency)
             out[f"L_leak_{tag}_nH"] = fr.leakage_inductance * 1e9
             out[f"L_mag_{tag}_uH"] = fr.magnetizing_inductance * 1e6
             for w in windings:
@@ -144,7 +145,8 @@ class ArrangementResult:
         return out
 
 
-def _frequency_tag(frequency: float) -> str:
+def frequency_tag(frequency: float) -> str:
+    """Return a compact frequency label for keys and field names: 500kHz, 1MHz, 50Hz."""
     for scale, unit in ((1e6, "MHz"), (1e3, "kHz")):
         if frequency >= scale:
             return f"{frequency / scale:g}{unit}"
@@ -166,6 +168,8 @@ def run_arrangement(
         Called with a short message at each stage boundary (the CLI prints them).
     """
     pattern = pattern or design.arrangement.pattern
+    # Validate the pattern (letters, length, turns per winding, fit) before any meshing.
+    design = design.with_pattern(pattern)
     report = progress or (lambda message: None)
     timings: dict[str, float] = {}
     order = design.mesh.element_order
@@ -321,7 +325,11 @@ def _frequency_result(design: Design, model: AxisymmetricModel, solution: EddyCu
     turn_regions = {t.region for turns in model.turns.values() for t in turns}
     eddy_core = sum(v for k, v in losses.items() if k not in turn_regions)
     magnetic_loss, _ = solution.magnetic_loss_and_energy(currents)
-    rac = {w: 2.0 * copper[w] / abs(currents[i]) ** 2 for i, w in enumerate(windings)}
+    # Rac is undefined for a winding without current (an open winding): NaN.
+    rac = {
+        w: 2.0 * copper[w] / abs(currents[i]) ** 2 if abs(currents[i]) > 0.0 else float("nan")
+        for i, w in enumerate(windings)
+    }
 
     sc_currents = imp.short_circuit_currents(Z)
     _, energy = solution.magnetic_loss_and_energy(sc_currents)
@@ -351,13 +359,15 @@ class Comparison:
 
         columns = {r.pattern: r.summary() for r in self.results}
         frame = pd.DataFrame(columns)
-        return frame.drop(index="pattern")
+        return frame.drop(index="pattern").astype(float)
 
 
 def compare(
     design: Design, patterns: list[str] | None = None, *, progress: ProgressCallback | None = None
 ) -> Comparison:
     """Run every pattern (default: the design's list) and collect the results."""
-    patterns = list(patterns or design.arrangement.patterns)
-    results = [run_arrangement(design.with_pattern(p), p, progress=progress) for p in patterns]
+    if patterns is not None and len(patterns) == 0:
+        raise DesignError("patterns", [], "expected at least one layer pattern, such as ['PSPS']")
+    patterns = list(patterns if patterns is not None else design.arrangement.patterns)
+    results = [run_arrangement(design, p, progress=progress) for p in patterns]
     return Comparison(design, results)

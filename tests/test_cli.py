@@ -355,10 +355,26 @@ def test_solver_error_exits_1(small_design, monkeypatch):
     assert error_lines(result.stderr) == ["error: eddy-current solve at 500 kHz did not converge"]
 
 
-def test_unwritable_out_exits_1(small_design, tmp_path):
+def test_uncreatable_out_exits_2_before_solving(small_design, tmp_path):
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where the output folder's parent should be\n")
     out = blocker / "results"
+    result = invoke("run", small_design, "--pattern", "PSPS", "--out", out)
+    assert result.exit_code == 2, result.output
+    errors = error_lines(result.stderr)
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith(f"error: --out '{out}' cannot be created"), errors[0]
+    # The folder is checked before meshing, so no table was computed.
+    assert result.stdout == ""
+    assert "meshing" not in result.stderr
+
+
+def test_failed_write_exits_1(small_design, tmp_path, monkeypatch):
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("femstack.outputs.write_all", fail)
+    out = tmp_path / "results"
     result = invoke("run", small_design, "--pattern", "PSPS", "--out", out)
     assert result.exit_code == 1, result.output
     errors = error_lines(result.stderr)

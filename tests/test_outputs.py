@@ -32,7 +32,7 @@ WINDINGS = ("P", "S")
 REFERENCE_FREQUENCIES = 'frequencies = ["100 kHz", "500 kHz", "1 MHz"]'
 
 #: Cell data arrays named in the femstack.outputs docstring, at the single frequency.
-FIELD_TAG = f"{FREQUENCY:.6g}Hz"
+FIELD_TAG = "500kHz"
 CELL_DATA = {"region", "E_abs_V_per_m", f"B_abs_T_{FIELD_TAG}", f"J_abs_A_per_m2_{FIELD_TAG}"}
 
 

@@ -32,7 +32,7 @@ A complete design, the bundled reference (see `reference_design_path`)::
     copper_thickness = ["70 um", "70 um", "70 um", "70 um"]
     dielectric_thickness = ["0.2 mm", "0.71 mm", "0.2 mm"]   # between layers 1-2, 2-3, 3-4
     dielectric_permittivity = [4.4, 4.4, 4.4]                # default: FR4 from the catalogue
-    clearance = "0.4 mm"         # minimum copper-to-core distance, radial and axial
+    clearance = "0.4 mm"         # required: minimum copper-to-core distance, radial and axial
 
     [[windings]]                 # the first winding is the switched (primary) winding
     name = "P"
