@@ -153,15 +153,48 @@ def _report_timings(comparison) -> None:
         _progress(f"{result.pattern}: wall time {sum(result.timings.values()):.2f} s ({stages})")
 
 
-def _finish(comparison, out: Optional[Path], started: float) -> None:
-    from femstack.outputs import write_all
+class _Saver:
+    """Write each finished arrangement into ``--out`` before the next one starts."""
+
+    def __init__(self, out: Optional[Path]) -> None:
+        self.out = out
+        self.paths: list[Path] = []
+        self.finished: list[str] = []
+
+    def __call__(self, result) -> None:
+        from femstack.outputs import write_arrangement
+
+        if self.out is not None:
+            self.paths.extend(write_arrangement(result, self.out))
+        self.finished.append(result.pattern)
+
+
+def _run_and_save(design, patterns, out: Optional[Path]):
+    """Run the arrangements; on failure, say which finished ones were saved."""
+    from femstack.pipeline import compare as run_compare
+
+    saver = _Saver(out)
+    try:
+        comparison = run_compare(design, patterns, progress=_progress, on_result=saver)
+    except OSError as error:
+        typer.echo(f"error: writing the results to '{out}' failed: {error}", err=True)
+        raise typer.Exit(code=EXIT_FAILURE) from None
+    except (FemstackError, KeyboardInterrupt):
+        if saver.finished and out is not None:
+            _progress(f"saved the finished arrangements {', '.join(saver.finished)} in {out}")
+        raise
+    return comparison, saver.paths
+
+
+def _finish(comparison, saved: list[Path], out: Optional[Path], started: float) -> None:
+    from femstack.outputs import write_tables
     from femstack.report import format_table
 
     typer.echo(format_table(comparison))
     _report_timings(comparison)
     if out is not None:
         try:
-            paths = write_all(comparison, out)
+            paths = write_tables(comparison, out) + saved
         except OSError as error:
             typer.echo(f"error: writing the results to '{out}' failed: {error}", err=True)
             raise typer.Exit(code=EXIT_FAILURE) from None
@@ -212,14 +245,12 @@ def compare(
     _configure_logging(verbose)
 
     def action() -> None:
-        from femstack.pipeline import compare as run_compare
-
         started = time.perf_counter()
         _check_out(out)
         loaded = _load(design)
         chosen = _parse_patterns(loaded, patterns) if patterns is not None else None
-        comparison = run_compare(loaded, chosen, progress=_progress)
-        _finish(comparison, out, started)
+        comparison, saved = _run_and_save(loaded, chosen, out)
+        _finish(comparison, saved, out, started)
 
     _run_guarded(action)
 
@@ -242,8 +273,6 @@ def run(
     _configure_logging(verbose)
 
     def action() -> None:
-        from femstack.pipeline import compare as run_compare
-
         started = time.perf_counter()
         _check_out(out)
         loaded = _load(design)
@@ -251,8 +280,8 @@ def run(
         if pattern is not None:
             chosen = pattern.strip()
             _check_pattern(loaded, chosen, "--pattern")
-        comparison = run_compare(loaded, [chosen], progress=_progress)
-        _finish(comparison, out, started)
+        comparison, saved = _run_and_save(loaded, [chosen], out)
+        _finish(comparison, saved, out, started)
 
     _run_guarded(action)
 

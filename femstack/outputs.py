@@ -7,8 +7,9 @@ not fsynced, so a power failure can still lose or truncate recent files. Each fi
 replaced on its own: a failure after the first file leaves a folder that mixes new files
 with files from an earlier run.
 
-``results.json`` is strict JSON: a value that is NaN or infinite is written as ``null``
-(with a logged warning), because JSON has no literal for it.
+``results.json`` (all arrangements) and ``<pattern>_results.json`` (one arrangement,
+written as soon as it finishes) are strict JSON: a value that is NaN or infinite is
+written as ``null`` (with a logged warning), because JSON has no literal for it.
 
 Fields written per arrangement (``<pattern>_fields.vtu``, linear triangles in the
 (r, z) plane, z = 0 as the third coordinate):
@@ -261,13 +262,27 @@ def _write_fields(result, out: Path) -> tuple[Path, Path]:
     return path, names_path
 
 
+def write_arrangement(result, out_dir: str | os.PathLike) -> list[Path]:
+    """Write one finished arrangement: ``<pattern>_results.json`` and its fields.
+
+    The record holds the same data as that arrangement's entry in ``results.json``, so a
+    study that fails later keeps every arrangement finished before the failure.
+    """
+    out = Path(out_dir)
+    replaced: list[str] = []
+    record = _strict_json(arrangement_record(result), "", replaced)
+    path = out / f"{result.pattern}_results.json"
+    _atomic_write(path, lambda p: p.write_text(json.dumps(record, indent=2, allow_nan=False)))
+    return [path, *_write_fields(result, out)]
+
+
 def write_all(comparison, out_dir: str | os.PathLike) -> list[Path]:
     """Write the tables and every arrangement's fields into ``out_dir``, creating it if needed.
 
-    Returns the paths of all files written: ``results.json``, ``summary.csv``, then the VTU
-    and region-name files of each arrangement.
+    Returns the paths of all files written: ``results.json``, ``summary.csv``, then each
+    arrangement's record, VTU and region-name files.
     """
     paths = write_tables(comparison, out_dir)
     for result in comparison.results:
-        paths.extend(_write_fields(result, Path(out_dir)))
+        paths.extend(write_arrangement(result, out_dir))
     return paths

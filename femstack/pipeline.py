@@ -363,11 +363,25 @@ class Comparison:
 
 
 def compare(
-    design: Design, patterns: list[str] | None = None, *, progress: ProgressCallback | None = None
+    design: Design,
+    patterns: list[str] | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    on_result: Callable[[ArrangementResult], None] | None = None,
 ) -> Comparison:
-    """Run every pattern (default: the design's list) and collect the results."""
+    """Run every pattern (default: the design's list) and collect the results.
+
+    ``on_result`` is called with each arrangement's result as soon as it is finished,
+    so a caller can save it before the next one starts: if a later arrangement fails,
+    the finished ones are not lost.
+    """
     if patterns is not None and len(patterns) == 0:
         raise DesignError("patterns", [], "expected at least one layer pattern, such as ['PSPS']")
     patterns = list(patterns if patterns is not None else design.arrangement.patterns)
-    results = [run_arrangement(design, p, progress=progress) for p in patterns]
+    results = []
+    for pattern in patterns:
+        result = run_arrangement(design, pattern, progress=progress)
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
     return Comparison(design, results)

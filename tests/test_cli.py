@@ -8,6 +8,7 @@ handling of a real SIGINT.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -184,7 +185,7 @@ def test_compare_out_writes_all_files(compared):
     result, out = compared
     expected = {"results.json", "summary.csv"}
     for pattern in PATTERNS:
-        expected |= {f"{pattern}_fields.vtu", f"{pattern}_regions.json"}
+        expected |= {f"{pattern}_results.json", f"{pattern}_fields.vtu", f"{pattern}_regions.json"}
     assert {path.name for path in out.iterdir()} == expected
     assert f"wrote {len(expected)} files to {out}" in result.stderr
 
@@ -233,7 +234,7 @@ def test_run_pattern_with_out(small_design, tmp_path):
     columns, _ = parse_table(result.stdout)
     assert columns == ["quantity", "unit", "PSSP"]
     names = {path.name for path in (tmp_path / "run").iterdir()}
-    assert names == {"results.json", "summary.csv", "PSSP_fields.vtu", "PSSP_regions.json"}
+    assert names == {"results.json", "summary.csv", "PSSP_results.json", "PSSP_fields.vtu", "PSSP_regions.json"}
     assert "[femstack] PSSP: wall time" in result.stderr
 
 
@@ -373,7 +374,7 @@ def test_failed_write_exits_1(small_design, tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("femstack.outputs.write_all", fail)
+    monkeypatch.setattr("femstack.outputs.write_tables", fail)
     out = tmp_path / "results"
     result = invoke("run", small_design, "--pattern", "PSPS", "--out", out)
     assert result.exit_code == 1, result.output
@@ -465,3 +466,26 @@ def test_no_arguments_shows_help():
     result = invoke()
     assert "compare" in result.output
     assert "run" in result.output
+
+
+def test_failure_keeps_finished_arrangements(small_design, tmp_path, monkeypatch):
+    import femstack.pipeline
+
+    real = femstack.pipeline.run_arrangement
+
+    def fail_on_psps(design, pattern=None, **kwargs):
+        if pattern == "PSPS":
+            raise SolverError("eddy-current system at 500 kHz is singular")
+        return real(design, pattern, **kwargs)
+
+    monkeypatch.setattr(femstack.pipeline, "run_arrangement", fail_on_psps)
+    out = tmp_path / "study"
+    result = invoke("compare", small_design, "--patterns", "PPSS,PSPS,PSSP", "--out", out)
+    assert result.exit_code == 1, result.output
+    assert error_lines(result.stderr) == ["error: eddy-current system at 500 kHz is singular"]
+    # PPSS finished before PSPS failed: its record and fields are on disk.
+    names = {path.name for path in out.iterdir()}
+    assert names == {"PPSS_results.json", "PPSS_fields.vtu", "PPSS_regions.json"}
+    record = json.loads((out / "PPSS_results.json").read_text())
+    assert record["pattern"] == "PPSS"
+    assert "saved the finished arrangements PPSS" in result.stderr

@@ -91,7 +91,7 @@ def test_write_all_returns_every_file(written):
     out, paths = written
     expected = {"results.json", "summary.csv"}
     for pattern in PATTERNS:
-        expected |= {f"{pattern}_fields.vtu", f"{pattern}_regions.json"}
+        expected |= {f"{pattern}_results.json", f"{pattern}_fields.vtu", f"{pattern}_regions.json"}
     assert {path.name for path in paths} == expected
     assert all(path.parent == out for path in paths)
     assert all_entries(out) == expected, "temporary files were left behind"
