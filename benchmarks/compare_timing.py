@@ -14,6 +14,7 @@ import datetime
 import logging
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -66,6 +67,8 @@ def main() -> None:
     logging.getLogger("skfem").setLevel(logging.WARNING)
 
     cli = time_cli(args.repeat)
+    # Linux reports ru_maxrss in KiB: the largest resident set of any finished child.
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     stages = time_stages(args.repeat)
     lines = [
         "# Benchmarks",
@@ -80,6 +83,7 @@ def main() -> None:
         "|---|---|---|---|",
         f"| whole command, new process each run | {statistics.median(cli):.2f} | {min(cli):.2f} | {max(cli):.2f} |",
     ]
+    lines.append(f"| peak resident memory of the command (MiB) | {peak_mib:.0f} | | |")
     for name, values in stages.items():
         lines.append(
             f"| stage `{name}`, 3 arrangements | {statistics.median(values):.2f} | {min(values):.2f} | {max(values):.2f} |"
