@@ -231,8 +231,9 @@ def test_catalogue_plate_and_effective() -> None:
     assert e_plt.le == pytest.approx(35.1 * MM)
     assert e_plt.ae == pytest.approx(130 * MM**2)
     assert e_plt.ve == pytest.approx(4560 * MM**3)
-    # A plate of another size has no data-sheet parameters with this half.
-    assert catalog.get_effective_parameters("E32/6/20", "PLT18/10/2") is None
+    # A plate that is not in the catalogue is rejected by name.
+    with pytest.raises(DesignError, match="PLT18/10/2"):
+        catalog.get_effective_parameters("E32/6/20", "PLT18/10/2")
 
 
 def test_catalogue_lookup_ignores_spaces_and_case() -> None:
