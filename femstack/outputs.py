@@ -15,9 +15,9 @@ Fields written per arrangement (``<pattern>_fields.vtu``, linear triangles in th
 (r, z) plane, z = 0 as the third coordinate):
 
 - point data ``potential_V``: electrostatic potential for the common-mode excitation.
-  The switching terminal is at 1 V and the quiet terminals at 0 V; each turn sits at the
+  The switching terminal is at 1 V and the quiet terminals at 0 V. Each turn sits at the
   potential of its middle, linear along the winding, so turns stay strictly between 0
-  and 1 V (the first turn of an 8-turn winding at 15/16 V);
+  and 1 V: the first turn of an 8-turn winding is at 15/16 V;
 - cell data ``E_abs_V_per_m``: |E| at the element centroid, same excitation;
 - cell data ``B_abs_T_<f>``, ``J_abs_A_per_m2_<f>``: peak |B| and |J| at the design's
   winding currents at each frequency f, tagged as in summary.csv (``500kHz``, ``1MHz``);
@@ -265,8 +265,8 @@ def _write_fields(result, out: Path) -> tuple[Path, Path]:
 def write_arrangement(result, out_dir: str | os.PathLike) -> list[Path]:
     """Write one finished arrangement: ``<pattern>_results.json`` and its fields.
 
-    The record holds the same data as that arrangement's entry in ``results.json``, so a
-    study that fails later keeps every arrangement finished before the failure.
+    The record contains the same data as that arrangement's entry in ``results.json``, so
+    a study that fails later keeps every arrangement finished before the failure.
     """
     out = Path(out_dir)
     replaced: list[str] = []

@@ -241,30 +241,30 @@ def _electrostatics(design: Design, model: AxisymmetricModel, rm: RegionMesh, or
     C = solution.maxwell
     core_share = None
     if mode == "floating":
-        C_turns, kept = eliminate_floating(C, names, ["core"])
+        C_turns, turn_order = eliminate_floating(C, names, ["core"])
         core_index = names.index("core")
         turn_rows = [i for i, n in enumerate(names) if n != "core"]
         # V_core = -C_cc^-1 C_ct V_turns: the core's potential per volt on each turn.
         core_share = -C[core_index, turn_rows] / C[core_index, core_index]
     elif mode == "grounded":
-        kept = [n for n in names if n != "core"]
-        rows = [names.index(n) for n in kept]
+        turn_order = [n for n in names if n != "core"]
+        rows = [names.index(n) for n in turn_order]
         C_turns = C[np.ix_(rows, rows)]
     else:
-        C_turns, kept = C, names
+        C_turns, turn_order = C, names
 
     positions = {
         t.region: (t.winding, t.position, design.winding(t.winding).turns)
         for turns in model.turns.values()
         for t in turns
     }
-    T, terminals = cap.terminal_map(kept, positions)
+    T, terminals = cap.terminal_map(turn_order, positions)
     C_T = cap.terminal_capacitance(C_turns, T)
     branches = cap.pairwise_capacitances(C_T, terminals)
 
     windings = [w.name for w in design.windings]
     groups = [
-        np.array([kept.index(t.region) for t in model.turns[w]]) for w in windings[:2]
+        np.array([turn_order.index(t.region) for t in model.turns[w]]) for w in windings[:2]
     ]
     interwinding = float(-cap.static_capacitance(C_turns, groups)[0, 1]) if len(groups) > 1 else 0.0
 
@@ -280,7 +280,7 @@ def _electrostatics(design: Design, model: AxisymmetricModel, rm: RegionMesh, or
         core_potential = float(core_share @ (T @ v_terminals))
 
     return solution, CapacitanceResult(
-        turn_names=kept,
+        turn_names=turn_order,
         turn_maxwell=C_turns,
         terminals=terminals,
         terminal_matrix=C_T,
