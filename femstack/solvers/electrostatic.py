@@ -126,8 +126,8 @@ def maxwell_capacitance(
 
     # Degrees of freedom held by each conductor; conductors must not touch.
     names = list(conductors)
-    held = [region_dofs(basis, region_mesh, conductors[n]) for n in names]
-    fixed = np.concatenate(held) if held else np.array([], dtype=int)
+    conductor_dofs = [region_dofs(basis, region_mesh, conductors[n]) for n in names]
+    fixed = np.concatenate(conductor_dofs) if conductor_dofs else np.array([], dtype=int)
     if len(np.unique(fixed)) != len(fixed):
         raise SolverError(
             "two conductors share mesh nodes (they touch); merge them into one "
@@ -135,7 +135,7 @@ def maxwell_capacitance(
         )
     if grounded_facets is not None and len(grounded_facets):
         grounded = basis.get_dofs(grounded_facets).flatten()
-        for name, dofs in zip(names, held):
+        for name, dofs in zip(names, conductor_dofs):
             if np.intersect1d(dofs, grounded).size:
                 raise SolverError(
                     f"conductor {name!r} touches the grounded boundary, so it is shorted to 0 V; "
@@ -146,7 +146,7 @@ def maxwell_capacitance(
 
     # One unit-potential vector per conductor, all solved with one factorization.
     phi = np.zeros((basis.N, len(names)))
-    for j, dofs in enumerate(held):
+    for j, dofs in enumerate(conductor_dofs):
         phi[dofs, j] = 1.0
     rhs = -(K[free][:, fixed] @ phi[fixed])
     try:
@@ -159,7 +159,7 @@ def maxwell_capacitance(
     phi[free] = lu.solve(np.asarray(rhs))
 
     reaction = K @ phi
-    C = np.array([[reaction[dofs, j].sum() for j in range(len(names))] for dofs in held])
+    C = np.array([[reaction[dofs, j].sum() for j in range(len(names))] for dofs in conductor_dofs])
     scale = np.abs(C).max() if C.size else 1.0
     symmetry_error = float(np.abs(C - C.T).max() / scale) if C.size else 0.0
     logger.info(
