@@ -219,8 +219,9 @@ def _run_guarded(action: Callable[[], None]) -> None:
 
 _DESIGN_HELP = "Design file (TOML), in the format documented in femstack.design.loader."
 _OUT_HELP = (
-    "Folder for results.json, summary.csv, and <pattern>_fields.vtu and <pattern>_regions.json "
-    "per arrangement. Created if missing. Existing files of the same names are replaced."
+    "Folder for results.json, summary.csv, and per arrangement <pattern>_results.json, "
+    "<pattern>_fields.vtu and <pattern>_regions.json. Created if missing. Existing files of "
+    "the same names are replaced."
 )
 _VERBOSE_HELP = "Repeat to log more to stderr: -v stage details, -vv debug output, -vvv scikit-fem too."
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from femstack import __version__
 from femstack.pipeline import frequency_tag
-from femstack.post.capacitance import terminal_map
+from femstack.solvers.common import centroid_basis
 
 logger = logging.getLogger(__name__)
 
@@ -176,18 +176,7 @@ def field_data(result) -> tuple[np.ndarray, np.ndarray, dict, dict]:
 
     # Potential for the common-mode excitation, from the unit-potential fields.
     es = result.electrostatic
-    terms = design.terminals
-    swing = {terms.switching: 1.0, **{q: 0.0 for q in terms.quiet}}
-    positions = {
-        t.region: (t.winding, t.position, design.winding(t.winding).turns)
-        for turns in result.model.turns.values()
-        for t in turns
-    }
-    T, terminals = terminal_map(es.names, positions)
-    v_conductors = T @ np.array([swing.get(name, 0.0) for name in terminals])
-    if "core" in es.names and result.capacitance.core_floating_potential is not None:
-        v_conductors[es.names.index("core")] = result.capacitance.core_floating_potential
-    phi = es.potentials @ v_conductors
+    phi = es.potentials @ result.capacitance.common_mode_potentials
 
     point_data = {"potential_V": phi[:n_vertices]}
     cell_data = {"region": rm.element_region.astype(np.int32)}
@@ -198,37 +187,16 @@ def field_data(result) -> tuple[np.ndarray, np.ndarray, dict, dict]:
         tag = frequency_tag(solution.frequency)
         br, bz = solution.flux_density(currents)
         cell_data[f"B_abs_T_{tag}"] = np.sqrt(np.abs(br) ** 2 + np.abs(bz) ** 2)
-        cell_data[f"J_abs_A_per_m2_{tag}"] = _current_density_magnitude(result, solution, currents)
+        cell_data[f"J_abs_A_per_m2_{tag}"] = np.abs(solution.current_density(currents))
 
     points = np.column_stack([mesh.p.T, np.zeros(n_vertices)])
     return points, mesh.t.T.copy(), point_data, cell_data
 
 
 def _gradient_magnitude(basis, x: np.ndarray) -> np.ndarray:
-    from skfem import Basis
-
-    centroid = (np.array([[1.0 / 3.0], [1.0 / 3.0]]), np.array([0.5]))
-    at_centroid = Basis(basis.mesh, basis.elem, quadrature=centroid)
-    grad = at_centroid.interpolate(x).grad[:, :, 0]
+    """Return |∇x| at each element's centroid."""
+    grad = centroid_basis(basis).interpolate(x).grad[:, :, 0]
     return np.sqrt((grad**2).sum(axis=0))
-
-
-def _current_density_magnitude(result, solution, currents) -> np.ndarray:
-    """Peak |J| at each element centroid: σ(−jωA + U_k/(2πr)) in turns, −jωσA elsewhere."""
-    from skfem import Basis
-
-    rm = result.region_mesh
-    problem = solution.problem
-    A, U, _ = solution.combine(currents)
-    basis = Basis(rm.mesh, problem._ops.basis.elem, quadrature=(np.array([[1 / 3], [1 / 3]]), np.array([0.5])))
-    a = (np.asarray(basis.interpolate(A.real)) + 1j * np.asarray(basis.interpolate(A.imag)))[:, 0]
-    r = np.asarray(basis.global_coordinates())[0][:, 0]
-    sigma = rm.element_values({n: problem.conductivity.get(n, 0.0) for n in rm.region_names}).real
-    J = -1j * solution.omega * sigma * a
-    for k, turn in enumerate(problem.turns):
-        elements = rm.elements(turn)
-        J[elements] += sigma[elements] * U[k] / (2.0 * np.pi * r[elements])
-    return np.abs(J)
 
 
 def write_fields(result, out_dir: str | os.PathLike) -> Path:

@@ -93,6 +93,9 @@ class CapacitanceResult:
         Charge into the receiving windings per volt of switching-node swing.
     core_floating_potential
         Potential of a floating core per volt of switching-node swing (None otherwise).
+    common_mode_potentials
+        Potential in V of every conductor of the electrostatic solution (turns and core,
+        in its order) for 1 V on the switching node and 0 V on the quiet terminals.
     """
 
     turn_names: list[str]
@@ -103,6 +106,7 @@ class CapacitanceResult:
     interwinding: float
     common_mode: float
     core_floating_potential: float | None
+    common_mode_potentials: np.ndarray
 
 
 @dataclasses.dataclass
@@ -253,12 +257,7 @@ def _electrostatics(design: Design, model: AxisymmetricModel, rm: RegionMesh, or
     else:
         C_turns, turn_order = C, names
 
-    positions = {
-        t.region: (t.winding, t.position, design.winding(t.winding).turns)
-        for turns in model.turns.values()
-        for t in turns
-    }
-    T, terminals = cap.terminal_map(turn_order, positions)
+    T, terminals = cap.terminal_map(turn_order, model.series_positions())
     C_T = cap.terminal_capacitance(C_turns, T)
     branches = cap.pairwise_capacitances(C_T, terminals)
 
@@ -274,10 +273,14 @@ def _electrostatics(design: Design, model: AxisymmetricModel, rm: RegionMesh, or
     receiving = [t for t in terminals if not t.startswith(f"{switching_winding}.")]
     common_mode = cap.common_mode_capacitance(C_T, terminals, swing, receiving)
 
+    # Conductor potentials of the common-mode excitation, in the Maxwell matrix's order.
+    v_turns = T @ np.array([swing.get(name, 0.0) for name in terminals])
+    conductor_potentials = np.zeros(len(names))
+    conductor_potentials[[names.index(n) for n in turn_order]] = v_turns
     core_potential = None
     if core_share is not None:
-        v_terminals = np.array([swing.get(name, 0.0) for name in terminals])
-        core_potential = float(core_share @ (T @ v_terminals))
+        core_potential = float(core_share @ v_turns)
+        conductor_potentials[names.index("core")] = core_potential
 
     return solution, CapacitanceResult(
         turn_names=turn_order,
@@ -288,6 +291,7 @@ def _electrostatics(design: Design, model: AxisymmetricModel, rm: RegionMesh, or
         interwinding=interwinding,
         common_mode=common_mode,
         core_floating_potential=core_potential,
+        common_mode_potentials=conductor_potentials,
     )
 
 

@@ -805,11 +805,7 @@ def _parse_mesh(value: Any, path: str, problems: _Problems) -> dict[str, Any] | 
         else:
             problems.add(DesignError(_join(path, "element_order"), order, "expected 1 or 2"))
     if "copper_size_per_skin_depth" in table:
-        field = _join(path, "copper_size_per_skin_depth")
-        size = problems.call(parse_dimensionless, table["copper_size_per_skin_depth"], field)
-        if size is not None and size <= 0:
-            problems.add(DesignError(field, table["copper_size_per_skin_depth"], "expected a number > 0"))
-        mesh["copper_size_per_skin_depth"] = size
+        mesh["copper_size_per_skin_depth"] = _parse_number_above(table, "copper_size_per_skin_depth", 0, path, problems)
     if "dielectric_layers" in table:
         mesh["dielectric_layers"] = problems.call(
             _parse_count, table["dielectric_layers"], _join(path, "dielectric_layers")
@@ -817,20 +813,21 @@ def _parse_mesh(value: Any, path: str, problems: _Problems) -> dict[str, Any] | 
     if "core_size" in table:
         mesh["core_size"] = problems.call(parse_length, table["core_size"], _join(path, "core_size"))
     if "domain_factor" in table:
-        field = _join(path, "domain_factor")
-        factor = problems.call(parse_dimensionless, table["domain_factor"], field)
-        if factor is not None and factor <= 1:
-            problems.add(DesignError(field, table["domain_factor"], "expected a number > 1"))
-        mesh["domain_factor"] = factor
+        mesh["domain_factor"] = _parse_number_above(table, "domain_factor", 1, path, problems)
     if "copper_layers" in table:
         mesh["copper_layers"] = problems.call(_parse_count, table["copper_layers"], _join(path, "copper_layers"))
     if "size_factor" in table:
-        field = _join(path, "size_factor")
-        factor = problems.call(parse_dimensionless, table["size_factor"], field)
-        if factor is not None and factor <= 0:
-            problems.add(DesignError(field, table["size_factor"], "expected a number > 0"))
-        mesh["size_factor"] = factor
+        mesh["size_factor"] = _parse_number_above(table, "size_factor", 0, path, problems)
     return mesh
+
+
+def _parse_number_above(table: dict, key: str, minimum: float, path: str, problems: _Problems) -> float | None:
+    """Parse the dimensionless ``table[key]``, which must exceed ``minimum``."""
+    field = _join(path, key)
+    number = problems.call(parse_dimensionless, table[key], field)
+    if number is not None and number <= minimum:
+        problems.add(DesignError(field, table[key], f"expected a number > {minimum:g}"))
+    return number
 
 
 # ---------------------------------------------------------------------------------------

@@ -126,6 +126,19 @@ class AxisymmetricModel:
     core_regions: tuple[str, ...]
     conducting_gap_regions: tuple[str, ...]  # thin gap layers that belong to the core conductor
 
+    def series_positions(self) -> dict[str, tuple[str, int, int]]:
+        """Return turn region → (winding, series position, number of positions of that winding).
+
+        Turns of layers in parallel share a position, so the number of positions is the
+        winding's turn count.
+        """
+        positions = {}
+        for winding, turns in self.turns.items():
+            count = len({t.position for t in turns})
+            for t in turns:
+                positions[t.region] = (winding, t.position, count)
+        return positions
+
 
 def build_axisymmetric_model(design: Design, pattern: str | None = None) -> AxisymmetricModel:
     """Build the axisymmetric layout of ``design`` for one layer pattern.

@@ -39,6 +39,15 @@ def per_quadrature_point(basis: Basis, element_values: np.ndarray) -> np.ndarray
     return np.repeat(values[:, None], basis.X.shape[1], axis=1)
 
 
+def centroid_basis(basis: Basis) -> Basis:
+    """Return a basis of the same element whose one quadrature point is each centroid.
+
+    Fields evaluated on it give one value per element, as plots and VTU cell data need.
+    """
+    centroid = (np.array([[1.0 / 3.0], [1.0 / 3.0]]), np.array([0.5]))
+    return Basis(basis.mesh, basis.elem, quadrature=centroid)
+
+
 def measure(w, axisymmetric: bool):
     """Return the volume weight at the quadrature points: 2πr, or 1 per metre of depth."""
     return 2.0 * np.pi * w.x[0] if axisymmetric else 1.0 + 0.0 * w.x[0]

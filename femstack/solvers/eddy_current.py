@@ -48,12 +48,12 @@ import time
 import numpy as np
 import scipy.constants
 import scipy.sparse as sp
-from skfem import Basis, BilinearForm, LinearForm, asm
+from skfem import BilinearForm, LinearForm, asm
 
 from femstack.errors import SolverError
 from femstack.geometries.mesher import RegionMesh
 from femstack.solvers.linear import Factorization
-from femstack.solvers.common import make_basis, per_quadrature_point
+from femstack.solvers.common import centroid_basis, make_basis, per_quadrature_point
 
 logger = logging.getLogger(__name__)
 
@@ -407,11 +407,26 @@ class EddyCurrentSolution:
         """Return complex (B_r, B_z) in T at each element's centroid (for plots and VTU)."""
         problem = self.problem
         A, _, _ = self.combine(currents)
-        basis = problem.basis
-        centroid = (np.array([[1.0 / 3.0], [1.0 / 3.0]]), np.array([0.5]))
-        at_centroid = Basis(basis.mesh, basis.elem, quadrature=centroid)
-        br, bz = _flux_density(at_centroid, A)
+        br, bz = _flux_density(centroid_basis(problem.basis), A)
         return br[:, 0], bz[:, 0]
+
+    def current_density(self, currents) -> np.ndarray:
+        """Return the complex J_φ in A/m² at each element's centroid (for plots and VTU).
+
+        J = σ(−jωA + U_k/(2πr)) in turn k and −jωσA in other conducting regions.
+        """
+        problem = self.problem
+        rm = problem.region_mesh
+        A, U, _ = self.combine(currents)
+        basis = centroid_basis(problem.basis)
+        a = _at_quadrature(basis, A)[:, 0]
+        r = np.asarray(basis.global_coordinates())[0][:, 0]
+        sigma = rm.element_values({n: problem.conductivity.get(n, 0.0) for n in rm.region_names}).real
+        J = -1j * self.omega * sigma * a
+        for k, turn in enumerate(problem.turns):
+            elements = rm.elements(turn)
+            J[elements] += sigma[elements] * U[k] / (2.0 * np.pi * r[elements])
+        return J
 
 
 def _at_quadrature(basis, x: np.ndarray) -> np.ndarray:
