@@ -80,10 +80,10 @@ def main() -> None:
         lines.append(f"| {factor:g} | {meshes[factor][0]} | {meshes[factor][1]:.1f} |")
     lines += [f"| 1 (P1 elements) | {p1_triangles} | {p1_time:.1f} |", ""]
     lines += [
-        "Reading the rates: the capacitances converge at about h¹ because the field is",
-        "singular at the 270° corners of the rectangular copper (potential ~ ρ^(2/3)), which",
-        "uniform refinement cannot hide; their default-mesh error is 0.04-0.2 %, so under",
-        "0.3 % after Richardson extrapolation at rate 1. Leakage, AC resistance and loss are",
+        "Reading the rates: the capacitances converge at about h¹, because the field is",
+        "singular at the 270° corners of the rectangular copper (potential ~ ρ^(2/3)) and",
+        "uniform refinement cannot resolve that. Their default-mesh error is 0.04-0.2 %, which",
+        "stays under 0.3 % after Richardson extrapolation at rate 1. Leakage, AC resistance and loss are",
         "converged to 1e-4 or better on the default mesh. The magnetizing inductance moves",
         "by 3e-4, set by the flux crowding at the core's inner corners.",
         "",

@@ -76,11 +76,16 @@ Optional keys and tables:
 * ``[excitation.phase_deg]``: phase of each winding's current in degrees, such as
   ``S = 180``. The default is 0 for the first winding and 180 for every other winding
   (load current, ampere-turns opposing).
-* ``[mesh]``: ``element_order`` (1 or 2, default 2), ``copper_size_per_skin_depth``
-  (default 0.5), ``dielectric_layers`` (default 2), ``core_size`` (a length, chosen by
-  the mesher by default), ``domain_factor`` (default 3.0), ``copper_layers`` (element
-  layers across each copper thickness, default 2), ``size_factor`` (multiplies every
-  element size, default 1; 0.5 refines the whole mesh once).
+* ``[mesh]``, every key optional:
+
+  - ``element_order``: 1 or 2, default 2;
+  - ``copper_size_per_skin_depth``: default 0.5;
+  - ``dielectric_layers``: element layers across each dielectric, default 2;
+  - ``core_size``: a length, chosen by the mesher by default;
+  - ``domain_factor``: default 3.0;
+  - ``copper_layers``: element layers across each copper thickness, default 2;
+  - ``size_factor``: multiplies every element size, default 1. A value of 0.5 refines
+    the whole mesh once.
 
 A core given by its dimensions instead of a catalogue name (its data-sheet effective
 parameters are then unknown, so ``Design.core.effective`` is None)::

@@ -20,7 +20,7 @@ The radial path through the back and the plate of a body of revolution is shorte
 wider than in the E core. The equivalent core's ferrite reluctance Σl/(µA) is therefore
 lower than the catalogue's: for E32 + PLT32, 190 m⁻¹ against 270 m⁻¹. When the catalogue's
 effective parameters are known, the ferrite permeability is scaled by the ratio of the
-two core factors so the ungapped core has the catalogue's reluctance; the scale is
+two core factors, so the ungapped core has the catalogue's reluctance. The scale is
 reported as ``CoreGeometry.permeability_scale``. The window field hardly depends on µ.
 
 Air gaps: the intentional gap sits in the centre leg, the residual gap between mated

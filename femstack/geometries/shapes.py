@@ -1,7 +1,7 @@
 """Named 2-D shapes and their materials: the layout that the mesher turns into regions.
 
-A :class:`Layout` is pure geometry plus a material tag per shape. It knows nothing of
-gmsh, so arrangement logic can be tested without meshing. Coordinates are SI metres; in
+A :class:`Layout` is pure geometry plus a material tag per shape. It does not import
+gmsh, so arrangement logic can be tested without meshing. Coordinates are SI metres. In
 the axisymmetric model the first coordinate is the radius r and the second the axial
 position z.
 
@@ -41,7 +41,7 @@ class Material:
 class Rect:
     """Axis-aligned rectangle [r0, r1] × [z0, z1] in metres, with a region name.
 
-    ``kind`` says what the region is physically; ``winding``, ``layer`` and ``turn``
+    ``kind`` is the region's physical role; ``winding``, ``layer`` and ``turn``
     identify copper turns (``layer`` is 0-based from the bottom of the stack, ``turn``
     0-based from the centre leg). ``mesh_size`` is the target element size inside the
     shape in metres (None: set by neighbours and the global maximum).
@@ -89,7 +89,7 @@ class Layout:
 
     ``domain`` is the rectangle that encloses everything; the region it leaves after all
     other shapes are cut out is named ``background`` (usually ``"air"``).
-    ``axisymmetric`` says whether r = 0 is the symmetry axis.
+    ``axisymmetric`` is True when r = 0 is the symmetry axis.
     """
 
     shapes: tuple[Rect, ...]

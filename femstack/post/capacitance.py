@@ -102,9 +102,9 @@ def common_mode_capacitance(
 
     The terminals move by ``swing[name]`` volts per volt of switching-node swing (1 for
     the switching node, 0 for quiet terminals). The charge that flows into the
-    receiving (secondary) terminals is :math:`Q = \sum_{i \in rec} (C_T V)_i`; the
-    effective common-mode capacitance is :math:`C_{cm} = -Q / 1\,\mathrm{V}`, positive
-    when the secondary sits at a quiet potential and the primary swings.
+    receiving (secondary) terminals is :math:`Q = \sum_{i \in rec} (C_T V)_i`. The
+    effective common-mode capacitance is :math:`C_{cm} = -Q / 1\,\mathrm{V}`, which is
+    positive when the secondary sits at a quiet potential and the primary swings.
     """
     V = np.array([swing.get(name, 0.0) for name in terminals])
     Q = C_T @ V

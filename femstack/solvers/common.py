@@ -1,7 +1,7 @@
 """Pieces shared by the formulations: bases, coefficients per element, the volume measure.
 
 In the axisymmetric model the mesh coordinates are (r, z) and every volume integral
-carries the measure 2πr dr dz; in a planar model integrals are per metre of depth.
+carries the measure 2πr dr dz. In a planar model integrals are per metre of depth.
 """
 
 from __future__ import annotations
