@@ -2,6 +2,8 @@
 
     femstack compare [DESIGN] [--patterns PPSS,PSPS] [--out DIR] [-v]
     femstack run DESIGN [--pattern PSPS] [--out DIR] [-v]
+    femstack plot RESULTS_DIR [--out DIR] [--no-fields] [-v]
+    femstack report RESULTS_DIR [--out FILE] [--no-fields] [-v]
 
 With no DESIGN, ``compare`` runs the bundled reference design. The table goes to stdout.
 Stage progress, wall times and errors go to stderr.
@@ -285,6 +287,78 @@ def run(
         _finish(comparison, saved, out, started)
 
     _run_guarded(action)
+
+
+_RESULTS_HELP = "Results folder written by 'femstack compare --out' or 'femstack run --out'."
+_FIELDS_HELP = "Draw the PyVista field pictures (needs an OpenGL context: EGL or an X display)."
+
+
+def _run_viz_guarded(action: Callable[[], None]) -> None:
+    """Run a plotting action: a bad results folder exits with 2, a failed rendering with 1."""
+    from femstack.viz.fields import RenderError
+    from femstack.viz.results import ResultsError
+
+    def checked() -> None:
+        try:
+            action()
+        except ResultsError as error:
+            raise InputError(str(error)) from None
+
+    try:
+        _run_guarded(checked)
+    except RenderError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=EXIT_FAILURE) from None
+    except OSError as error:
+        typer.echo(f"error: writing the pictures failed: {error}", err=True)
+        raise typer.Exit(code=EXIT_FAILURE) from None
+
+
+@app.command()
+def plot(
+    results: Path = typer.Argument(..., help=_RESULTS_HELP, show_default=False),
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="Folder for the PNG files. Default: RESULTS_DIR/plots. Created if missing.",
+        show_default=False,
+    ),
+    fields: bool = typer.Option(True, "--fields/--no-fields", help=_FIELDS_HELP),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help=_VERBOSE_HELP, show_default=False),
+) -> None:
+    """Write the standard pictures of a finished run: charts and field plots as PNG files."""
+    _configure_logging(verbose)
+
+    def action() -> None:
+        from femstack.viz.standard import write_standard_plots
+
+        _check_out(out)
+        paths = write_standard_plots(results, out, fields=fields)
+        _progress(f"wrote {len(paths)} pictures to {paths[0].parent}")
+
+    _run_viz_guarded(action)
+
+
+@app.command()
+def report(
+    results: Path = typer.Argument(..., help=_RESULTS_HELP, show_default=False),
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="HTML file to write. Default: RESULTS_DIR/report.html. Replaced if it exists.",
+        show_default=False,
+    ),
+    fields: bool = typer.Option(True, "--fields/--no-fields", help=_FIELDS_HELP),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help=_VERBOSE_HELP, show_default=False),
+) -> None:
+    """Write one self-contained HTML page of a finished run (tables, pictures, design, mesh)."""
+    _configure_logging(verbose)
+
+    def action() -> None:
+        from femstack.viz.html import write_report
+
+        if out is not None and out.is_dir():
+            raise InputError(f"--out '{out}' is a folder, expected the path of an HTML file")
+        path = write_report(results, out, fields=fields)
+        _progress(f"wrote {path}")
+
+    _run_viz_guarded(action)
 
 
 def main() -> None:  # pragma: no cover - console entry point

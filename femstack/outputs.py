@@ -21,7 +21,17 @@ Fields written per arrangement (``<pattern>_fields.vtu``, linear triangles in th
 - cell data ``E_abs_V_per_m``: |E| at the element centroid, same excitation;
 - cell data ``B_abs_T_<f>``, ``J_abs_A_per_m2_<f>``: peak |B| and |J| at the design's
   winding currents at each frequency f, tagged as in summary.csv (``500kHz``, ``1MHz``);
-- cell data ``region``: region index; ``<pattern>_regions.json`` maps index to name.
+- cell data ``region``: region index; ``<pattern>_regions.json`` maps index to name;
+- point data ``rA_re_Wb_<f>``, ``rA_im_Wb_<f>``: r·A_φ (real and imaginary part) at the
+  vertices, in Wb per radian (2π·r·A_φ is the flux through the circle of radius r), so
+  its contours are the flux lines;
+- cell data ``Br_re_T_<f>``, ``Br_im_T_<f>``: the radial flux density B_r at the centroid;
+- cell data ``J_phase_deg_<f>``: phase of J_φ in degrees against the design's current
+  phasors (NaN outside conducting regions).
+
+The VTU also carries field data (VTK ``FieldData``) with one one-value integer array per
+region, named ``region <index> = <name>``, so ParaView lists the names in its Information
+panel next to the ``region`` cell array.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from femstack import __version__
+from femstack.design.model import normalized_dict
 from femstack.pipeline import frequency_tag
 from femstack.solvers.common import centroid_basis
 
@@ -140,10 +151,16 @@ def arrangement_record(result) -> dict:
                 "copper_loss_W": fr.copper_loss,
                 "core_loss_W": fr.core_loss,
                 "input_power_W": fr.input_power,
+                "turn_loss_W": fr.turn_loss,
             }
             for fr in result.frequencies
         ],
         "timings_s": result.timings,
+        "excitation_currents_A_re_im": {
+            w: [float(complex(design.excitation.currents[w]).real), float(complex(design.excitation.currents[w]).imag)]
+            for w in windings
+        },
+        "design_normalized": normalized_dict(design),
     }
 
 
@@ -188,9 +205,54 @@ def field_data(result) -> tuple[np.ndarray, np.ndarray, dict, dict]:
         br, bz = solution.flux_density(currents)
         cell_data[f"B_abs_T_{tag}"] = np.sqrt(np.abs(br) ** 2 + np.abs(bz) ** 2)
         cell_data[f"J_abs_A_per_m2_{tag}"] = np.abs(solution.current_density(currents))
+        _add_flux_fields(solution, currents, tag, n_vertices, point_data, cell_data)
 
     points = np.column_stack([mesh.p.T, np.zeros(n_vertices)])
     return points, mesh.t.T.copy(), point_data, cell_data
+
+
+def _add_flux_fields(solution, currents, tag, n_vertices, point_data, cell_data) -> None:
+    """Add r·A_φ (flux function), B_r and the phase of J at one frequency."""
+    A, _, _ = solution.combine(currents)
+    r = solution.problem.region_mesh.mesh.p[0]
+    # The first n_vertices degrees of freedom of the Lagrange bases are the vertex values.
+    flux = r * A[:n_vertices]
+    point_data[f"rA_re_Wb_{tag}"] = flux.real
+    point_data[f"rA_im_Wb_{tag}"] = flux.imag
+    br, _ = solution.flux_density(currents)
+    cell_data[f"Br_re_T_{tag}"] = br.real
+    cell_data[f"Br_im_T_{tag}"] = br.imag
+    J = solution.current_density(currents)
+    phase = np.degrees(np.angle(J))
+    cell_data[f"J_phase_deg_{tag}"] = np.where(np.abs(J) > 0.0, phase, np.nan)
+
+
+def _region_field_data_xml(region_names: list[str]) -> str:
+    """Return a VTK ``<FieldData>`` element with one named integer array per region."""
+    from xml.sax.saxutils import quoteattr
+
+    arrays = "".join(
+        f'<DataArray type="Int32" Name={quoteattr(f"region {i} = {name}")} '
+        f'NumberOfTuples="1" format="ascii">{i}</DataArray>'
+        for i, name in enumerate(region_names)
+    )
+    return f"<FieldData>{arrays}</FieldData>"
+
+
+def _write_vtu(path: Path, mesh, region_names: list[str]) -> None:
+    """Write ``mesh`` with meshio and insert the region-name field data.
+
+    NOTE: meshio 5.3 writes no VTK field data, so the element is inserted into the XML
+    text after the ``<UnstructuredGrid>`` tag. meshio and VTK both read the result.
+    """
+    import meshio
+
+    meshio.write(path, mesh, file_format="vtu", binary=True)
+    text = path.read_text(encoding="ascii")
+    tag = "<UnstructuredGrid>"
+    if tag not in text:
+        raise RuntimeError(f"{path}: meshio wrote no {tag} element; cannot add the region names")
+    path.write_text(text.replace(tag, tag + _region_field_data_xml(region_names), 1), encoding="ascii")
 
 
 def _gradient_magnitude(basis, x: np.ndarray) -> np.ndarray:
@@ -220,7 +282,7 @@ def _write_fields(result, out: Path) -> tuple[Path, Path]:
         cell_data={k: [v] for k, v in cell_data.items()},
     )
     path = out / f"{result.pattern}_fields.vtu"
-    _atomic_write(path, lambda p: meshio.write(p, mesh, file_format="vtu", binary=True))
+    _atomic_write(path, lambda p: _write_vtu(p, mesh, result.region_mesh.region_names))
     names_path = out / f"{result.pattern}_regions.json"
     _atomic_write(
         names_path,

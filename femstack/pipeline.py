@@ -59,6 +59,8 @@ class FrequencyResult:
         Eddy-current plus magnetic (µ'') loss in the core at the design's currents, W.
     input_power
         Σ ½ Re(V_w I_w*) at the design's currents, W; equals copper + core loss.
+    turn_loss
+        Turn region name → time-averaged loss in W at the design's currents.
     """
 
     frequency: float
@@ -70,6 +72,7 @@ class FrequencyResult:
     copper_loss: dict[str, float]
     core_loss: float
     input_power: float
+    turn_loss: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -347,6 +350,7 @@ def _frequency_result(design: Design, model: AxisymmetricModel, solution: EddyCu
         copper_loss=copper,
         core_loss=eddy_core + magnetic_loss,
         input_power=solution.input_power(currents).real,
+        turn_loss={t.region: losses.get(t.region, 0.0) for turns in model.turns.values() for t in turns},
     )
 
 
