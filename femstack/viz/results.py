@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -169,10 +170,16 @@ def read_fields(folder: str | Path, pattern: str) -> FieldSet:
         region_names = [names[str(i)] for i in range(len(names))]
     except (KeyError, TypeError):
         raise ResultsError(f"{folder / f'{pattern}_regions.json'}: expected keys '0' to '{len(names) - 1}'") from None
-    try:
-        grid = pyvista.read(vtu)
-    except Exception as error:  # VTK reports a damaged file in many ways
-        raise ResultsError(f"{vtu} cannot be read as a VTU file: {error}") from None
+    # pyvista reports a damaged file as an exception or only as a warning, by VTK version.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            grid = pyvista.read(vtu)
+        except Exception as error:
+            raise ResultsError(f"{vtu} cannot be read as a VTU file: {error}") from None
     if grid.n_cells == 0 or "region" not in grid.cell_data:
-        raise ResultsError(f"{vtu} has no cells or no 'region' cell array; write it again with 'femstack compare --out'")
+        detail = f" ({str(caught[0].message).splitlines()[0]})" if caught else ""
+        raise ResultsError(
+            f"{vtu} has no cells or no 'region' cell array{detail}; write it again with 'femstack compare --out'"
+        )
     return FieldSet(pattern, grid, region_names)
