@@ -2,7 +2,7 @@
 
 The notebooks are found by globbing, so a new notebook is executed without a change
 here. nbclient runs each one in a fresh ipykernel with the notebooks/ folder as the
-working directory, so the notebook sees what a user who opens it in Jupyter sees. A
+working directory, as when a user opens it in Jupyter. A
 notebook's own asserts are its checks; a failing cell fails the test with the cell's
 error.
 """

@@ -75,8 +75,8 @@ def _add_outlines(plotter, grid, region_names: list[str], colour: str = "#d0d0d0
     """Draw the outlines of the core parts and of the turns on a grid in mm."""
     region = np.asarray(grid.cell_data["region"])
     for prefix in ("core", "turn/"):
-        wanted = [i for i, name in enumerate(region_names) if name.startswith(prefix)]
-        for index in wanted:
+        indices = [i for i, name in enumerate(region_names) if name.startswith(prefix)]
+        for index in indices:
             cells = np.flatnonzero(region == index)
             if cells.size == 0:
                 continue
@@ -141,13 +141,25 @@ def _finish(plotter, filename: str | os.PathLike | None):
 
 
 def _bar(title: str, **extra) -> dict:
-    return {"title": title, "vertical": True, "position_x": 0.86, "position_y": 0.15, "height": 0.7,
+    return {"title": title, "vertical": True, "position_x": 0.86, "position_y": 0.12, "height": 0.66,
             "title_font_size": 14, "label_font_size": 12, "fmt": "%.3g", **extra}
 
 
-def _add_potential(plotter, fields: FieldSet, clim=None, extent=None) -> None:
+def _bar_options(title: str, bar: bool | None) -> dict:
+    """Keyword arguments of add_mesh: a vertical bar (None), a bottom bar (True) or none (False)."""
+    if bar is None:
+        return {"scalar_bar_args": _bar(title)}
+    return {"show_scalar_bar": bar, "scalar_bar_args": _bottom_bar(title)}
+
+
+def _bottom_bar(title: str) -> dict:
+    """Return the options of a horizontal colour bar under the plot, for views side by side."""
+    return _bar(title, vertical=False, position_x=0.15, position_y=0.02, width=0.7, height=0.08)
+
+
+def _add_potential(plotter, fields: FieldSet, clim=None, extent=None, bar=None) -> None:
     grid = _in_mm(fields, extent)
-    plotter.add_mesh(grid, scalars="potential_V", cmap="viridis", clim=clim, scalar_bar_args=_bar("potential (V)"))
+    plotter.add_mesh(grid, scalars="potential_V", cmap="viridis", clim=clim, **_bar_options("potential (V)", bar))
     _add_outlines(plotter, grid, fields.region_names)
     levels = np.linspace(0.05, 0.95, 10)
     lines = grid.cell_data_to_point_data().contour(isosurfaces=levels, scalars="potential_V")
@@ -167,12 +179,12 @@ def plot_potential(fields: FieldSet, *, filename=None, off_screen=None, window_s
     return _finish(plotter, filename)
 
 
-def _add_electric_field(plotter, fields: FieldSet, clim=None, extent=None) -> None:
+def _add_electric_field(plotter, fields: FieldSet, clim=None, extent=None, bar=None) -> None:
     grid = _in_mm(fields, extent)
     values = np.asarray(grid.cell_data["E_abs_V_per_m"])
     clim = clim or _log_limits(values)
     plotter.add_mesh(grid, scalars="E_abs_V_per_m", cmap="inferno", log_scale=True, clim=clim,
-                     scalar_bar_args=_bar("E magnitude (V/m)"))
+                     **_bar_options("E magnitude (V/m)", bar))
     _add_outlines(plotter, grid, fields.region_names)
     lines = grid.contour(isosurfaces=np.linspace(0.05, 0.95, 10), scalars="potential_V")
     if lines.n_points:
@@ -188,13 +200,13 @@ def plot_electric_field(fields: FieldSet, *, filename=None, off_screen=None, win
     return _finish(plotter, filename)
 
 
-def _add_flux_density(plotter, fields: FieldSet, frequency, clim=None, extent=None, lines=24) -> str:
+def _add_flux_density(plotter, fields: FieldSet, frequency, clim=None, extent=None, lines=24, bar=None) -> str:
     b_name = _frequency_array(fields, "B_abs_T_", frequency)
     tag = b_name[len("B_abs_T_"):]
     grid = _in_mm(fields, extent)
     values = np.asarray(grid.cell_data[b_name])
     clim = clim or _log_limits(values)
-    plotter.add_mesh(grid, scalars=b_name, cmap="plasma", log_scale=True, clim=clim, scalar_bar_args=_bar("B peak (T)"))
+    plotter.add_mesh(grid, scalars=b_name, cmap="plasma", log_scale=True, clim=clim, **_bar_options("B peak (T)", bar))
     _add_outlines(plotter, grid, fields.region_names, colour="#808080")
     flux = np.asarray(grid.point_data[f"rA_re_Wb_{tag}"])
     levels = _symmetric_levels(flux, lines)
@@ -228,7 +240,7 @@ def plot_current_density(fields: FieldSet, frequency: str | None = None, *, file
     """Plot peak |J| in A/mm² (top) and the phase of J in degrees (bottom) in the turns.
 
     The phase is the angle of the J_φ phasor, in the time reference of the design's
-    current phasors: with the reference design's currents (P at 0°, S at 180°) the
+    current phasors. With the reference design's currents (P at 0°, S at 180°), the
     primary's turns are near 0° and the secondary's near ±180° where eddy currents are
     weak. z is drawn stretched by ``z_stretch`` so that thin layers are visible; the
     axis labels show the true z.
@@ -309,17 +321,18 @@ def plot_side_by_side(field_sets: Sequence[FieldSet], quantity: str = "flux_dens
         clim = _log_limits(values) if quantity != "current_density" else [0.0, float(values.max()) * 1e-6]
     for column, fields in enumerate(field_sets):
         plotter.subplot(0, column)
+        bar = column == count - 1
         if quantity == "potential":
-            _add_potential(plotter, fields, clim)
+            _add_potential(plotter, fields, clim, bar=bar)
         elif quantity == "electric_field":
-            _add_electric_field(plotter, fields, clim)
+            _add_electric_field(plotter, fields, clim, bar=bar)
         elif quantity == "flux_density":
-            _add_flux_density(plotter, fields, frequency, clim)
+            _add_flux_density(plotter, fields, frequency, clim, bar=bar)
         else:
             turns = fields.grid.extract_cells(fields.cells_of("turn/")).scale(1e3, inplace=False)
             turns.cell_data["J_abs_A_per_mm2"] = np.asarray(turns.cell_data[name]) * 1e-6
-            plotter.add_mesh(turns, scalars="J_abs_A_per_mm2", cmap="turbo", clim=clim,
-                             scalar_bar_args=_bar("J peak (A/mm²)"))
+            plotter.add_mesh(turns, scalars="J_abs_A_per_mm2", cmap="turbo", clim=clim, show_scalar_bar=bar,
+                             scalar_bar_args=_bottom_bar("J peak (A/mm²)"))
         plotter.add_title(fields.pattern, font_size=10)
         _view_rz(plotter)
     plotter.link_views()
@@ -333,12 +346,17 @@ def _offscreen(filename, off_screen: bool | None) -> bool | None:
     return True if filename is not None else None
 
 
-def _log_limits(values: np.ndarray) -> list[float]:
-    """Return colour limits for a log scale: the 1st percentile of positive values to the maximum."""
+def _log_limits(values: np.ndarray, decades: float = 4.0) -> list[float]:
+    """Return colour limits for a log scale: the maximum and at most ``decades`` below it.
+
+    The lower limit is the 1st percentile of the positive values unless that lies further
+    down, as |E| does inside a conductor (zero up to round-off).
+    """
     positive = values[np.isfinite(values) & (values > 0)]
     if positive.size == 0:
         return [1e-12, 1.0]
-    low, high = float(np.percentile(positive, 1.0)), float(positive.max())
+    high = float(positive.max())
+    low = max(float(np.percentile(positive, 1.0)), high * 10.0**-decades)
     return [low, high] if high > low else [high / 10.0, high]
 
 

@@ -1,6 +1,6 @@
 """A self-contained HTML report of a finished run.
 
-The page holds the summary table, the design, the equivalent core and mesh statistics
+The page contains the summary table, the design, the equivalent core and mesh statistics
 per arrangement, and the standard pictures embedded as base64 PNG data. It has no
 script, no external style sheet, font or image, and no link to another address, so it
 opens in any browser from a file without a server and makes no network request.

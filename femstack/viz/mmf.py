@@ -7,7 +7,7 @@ height z, from the centre leg (r_c) to the outer leg (r_w), and closes through t
 
 .. math:: F(z) = \int_{r_c}^{r_w} H_r(r, z)\,dr = \int_{z_0}^{z}\int J_\varphi\,dr\,dz',
 
-the ampere-turns enclosed below z. The field value uses B_r/µ0 (the window holds no
+the ampere-turns enclosed below z. The field value uses B_r/µ0 (the window contains no
 magnetic material). The 1-D estimate (:func:`femstack.post.analytic.mmf_profile`) uses
 each layer's current, ∫J_φ dr dz over its turns, spread evenly over the layer thickness.
 """

@@ -46,8 +46,8 @@ class FieldSet:
 
     def cells_of(self, prefix: str) -> np.ndarray:
         """Return the indices of the cells whose region name starts with ``prefix``."""
-        wanted = [i for i, name in enumerate(self.region_names) if name.startswith(prefix)]
-        return np.flatnonzero(np.isin(np.asarray(self.grid.cell_data["region"]), wanted))
+        indices = [i for i, name in enumerate(self.region_names) if name.startswith(prefix)]
+        return np.flatnonzero(np.isin(np.asarray(self.grid.cell_data["region"]), indices))
 
     def bounds_of(self, prefix: str) -> tuple[float, float, float, float]:
         """Return (r_min, r_max, z_min, z_max) in m of the regions whose name starts with ``prefix``."""
