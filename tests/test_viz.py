@@ -290,6 +290,22 @@ def test_plot_command_incomplete_folder_exits_2(results_dir, tmp_path):
     assert "missing PSSP_regions.json" in result.output
 
 
+def test_plot_command_old_results_exits_2(results_dir, tmp_path):
+    import json
+
+    copy = tmp_path / "copy"
+    shutil.copytree(results_dir, copy)
+    records = json.loads((copy / "results.json").read_text(encoding="utf-8"))
+    for record in records:
+        for entry in record["frequencies"]:
+            del entry["turn_loss_W"]
+    (copy / "results.json").write_text(json.dumps(records), encoding="utf-8")
+    result = invoke("plot", copy, "--no-fields", "--out", tmp_path / "plots")
+    assert result.exit_code == 2
+    assert "have no per-turn losses" in result.output
+    assert "run 'femstack compare --out' again" in result.output
+
+
 def test_plot_command_render_failure_exits_1(results_dir, tmp_path, monkeypatch):
     import pyvista
 
