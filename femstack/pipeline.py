@@ -25,6 +25,7 @@ from femstack.errors import DesignError
 from femstack.geometries.axisymmetric import AxisymmetricModel, build_axisymmetric_model
 from femstack.geometries.mesher import RegionMesh, mesh_layout
 from femstack.post import capacitance as cap
+from femstack.post import converters
 from femstack.post import impedance as imp
 from femstack.solvers.eddy_current import EddyCurrentProblem, EddyCurrentSolution, WindingCircuit
 from femstack.solvers.electrostatic import CapacitanceSolution, eliminate_floating, maxwell_capacitance
@@ -96,6 +97,9 @@ class CapacitanceResult:
     common_mode_potentials
         Potential in V of every conductor of the electrostatic solution (turns and core,
         in its order) for 1 V on the switching node and 0 V on the quiet terminals.
+    terminal_map
+        T, the map from terminal potentials to the potentials of ``turn_names``
+        (turns linear along their winding, a shield tied to a terminal at its potential).
     """
 
     turn_names: list[str]
@@ -107,6 +111,7 @@ class CapacitanceResult:
     common_mode: float
     core_floating_potential: float | None
     common_mode_potentials: np.ndarray
+    terminal_map: np.ndarray | None = None
 
 
 @dataclasses.dataclass
@@ -232,43 +237,67 @@ def _electrostatics(design: Design, model: AxisymmetricModel, rm: RegionMesh, or
     turn_names = [t.region for turns in model.turns.values() for t in turns]
     conductors = {name: [name] for name in turn_names}
     core_conductor = list(model.core_regions) + list(model.conducting_gap_regions)
+    # Shields: tied to the core they join its conductor; otherwise one conductor each.
+    shield_regions = [r for regions in model.shields.values() for r in regions]
+    for shield in design.shields:
+        regions = list(model.shields.get(shield.name, ()))
+        if not regions:
+            continue
+        if shield.connection == "core":
+            core_conductor += regions
+        else:
+            conductors[f"shield/{shield.name}"] = regions
     if mode in ("floating", "grounded"):
         conductors["core"] = core_conductor
     permittivity = {
         name: layout.material(name).relative_permittivity
         for name in rm.region_names
-        if name not in turn_names and not (mode != "dielectric" and name in core_conductor)
+        if name not in turn_names
+        and name not in shield_regions
+        and not (mode != "dielectric" and name in core_conductor)
     }
     solution = maxwell_capacitance(rm, permittivity, conductors, order=order)
 
     names = solution.names
     C = solution.maxwell
-    core_share = None
+    floating = [f"shield/{s.name}" for s in design.shields if s.connection == "floating" and f"shield/{s.name}" in names]
     if mode == "floating":
-        C_turns, turn_order = eliminate_floating(C, names, ["core"])
-        core_index = names.index("core")
-        turn_rows = [i for i, n in enumerate(names) if n != "core"]
-        # V_core = -C_cc^-1 C_ct V_turns: the core's potential per volt on each turn.
-        core_share = -C[core_index, turn_rows] / C[core_index, core_index]
-    elif mode == "grounded":
-        turn_order = [n for n in names if n != "core"]
-        rows = [names.index(n) for n in turn_order]
-        C_turns = C[np.ix_(rows, rows)]
+        floating = ["core", *floating]
+    kept = [n for n in names if n not in floating and not (mode == "grounded" and n == "core")]
+    kept_rows = [names.index(n) for n in kept]
+    floating_rows = [names.index(n) for n in floating]
+    if floating:
+        C_turns, turn_order = eliminate_floating(C[np.ix_(kept_rows + floating_rows, kept_rows + floating_rows)], kept + floating, floating)
+        # V_f = -C_ff^-1 C_fa V_a: the floating potentials per volt on each kept conductor.
+        floating_share = -np.linalg.solve(C[np.ix_(floating_rows, floating_rows)], C[np.ix_(floating_rows, kept_rows)])
     else:
-        C_turns, turn_order = C, names
+        turn_order = kept
+        C_turns = C[np.ix_(kept_rows, kept_rows)]
+        floating_share = np.zeros((0, len(kept)))
 
     T, terminals = cap.terminal_map(turn_order, model.series_positions())
+    for shield in design.shields:
+        row = f"shield/{shield.name}"
+        if row in turn_order and shield.connection in terminals:
+            T[turn_order.index(row), terminals.index(shield.connection)] = 1.0
     C_T = cap.terminal_capacitance(C_turns, T)
     branches = cap.pairwise_capacitances(C_T, terminals)
 
     windings = [w.name for w in design.windings]
-    groups = [
-        np.array([turn_order.index(t.region) for t in model.turns[w]]) for w in windings[:2]
-    ]
+    groups = []
+    for w in windings[:2]:
+        rows = [turn_order.index(t.region) for t in model.turns[w]]
+        # A shield tied to a terminal of this winding is shorted with it in the static case.
+        rows += [
+            turn_order.index(f"shield/{s.name}")
+            for s in design.shields
+            if f"shield/{s.name}" in turn_order and s.connection.split(".")[0] == w
+        ]
+        groups.append(np.array(rows))
     interwinding = float(-cap.static_capacitance(C_turns, groups)[0, 1]) if len(groups) > 1 else 0.0
 
     terms = design.terminals
-    swing = {terms.switching: 1.0, **{q: 0.0 for q in terms.quiet}}
+    swing = converters.terminal_swings(design)
     switching_winding = terms.switching.split(".")[0]
     receiving = [t for t in terminals if not t.startswith(f"{switching_winding}.")]
     common_mode = cap.common_mode_capacitance(C_T, terminals, swing, receiving)
@@ -278,9 +307,12 @@ def _electrostatics(design: Design, model: AxisymmetricModel, rm: RegionMesh, or
     conductor_potentials = np.zeros(len(names))
     conductor_potentials[[names.index(n) for n in turn_order]] = v_turns
     core_potential = None
-    if core_share is not None:
-        core_potential = float(core_share @ v_turns)
-        conductor_potentials[names.index("core")] = core_potential
+    if floating:
+        v_kept = np.array([v_turns[turn_order.index(n)] if n in turn_order else 0.0 for n in kept])
+        v_floating = floating_share @ v_kept
+        conductor_potentials[floating_rows] = v_floating
+        if mode == "floating":
+            core_potential = float(v_floating[0])
 
     return solution, CapacitanceResult(
         turn_names=turn_order,
@@ -292,6 +324,7 @@ def _electrostatics(design: Design, model: AxisymmetricModel, rm: RegionMesh, or
         common_mode=common_mode,
         core_floating_potential=core_potential,
         common_mode_potentials=conductor_potentials,
+        terminal_map=T,
     )
 
 
