@@ -26,6 +26,7 @@ from femstack.geometries.axisymmetric import AxisymmetricModel, build_axisymmetr
 from femstack.geometries.mesher import RegionMesh, mesh_layout
 from femstack.post import capacitance as cap
 from femstack.post import converters
+from femstack.post.common_mode import CommonModeResult, common_mode_result
 from femstack.post import impedance as imp
 from femstack.solvers.eddy_current import EddyCurrentProblem, EddyCurrentSolution, WindingCircuit
 from femstack.solvers.electrostatic import CapacitanceSolution, eliminate_floating, maxwell_capacitance
@@ -59,7 +60,9 @@ class FrequencyResult:
     core_loss
         Eddy-current plus magnetic (µ'') loss in the core at the design's currents, W.
     input_power
-        Σ ½ Re(V_w I_w*) at the design's currents, W; equals copper + core loss.
+        Σ ½ Re(V_w I_w*) at the design's currents, W; equals copper + core + shield loss.
+    shield_loss
+        Eddy-current loss in the shield layers at the design's currents, W.
     """
 
     frequency: float
@@ -71,6 +74,7 @@ class FrequencyResult:
     copper_loss: dict[str, float]
     core_loss: float
     input_power: float
+    shield_loss: float = 0.0
 
 
 @dataclasses.dataclass
@@ -129,6 +133,7 @@ class ArrangementResult:
     electrostatic: CapacitanceSolution = dataclasses.field(repr=False)
     eddy: list[EddyCurrentSolution] = dataclasses.field(repr=False)
     element_order: int = 2
+    common_mode: CommonModeResult | None = None
 
     def summary(self) -> dict[str, float | str]:
         """Return the headline numbers as a flat dict with units in the keys."""
@@ -141,8 +146,11 @@ class ArrangementResult:
         for key, value in self.capacitance.branches.items():
             if not key.endswith("|ground") or abs(value) > 1e-9 * scale:
                 out[f"C[{key}]_pF"] = value * 1e12
+        out.update(self._common_mode_summary())
         for fr in self.frequencies:
             tag = frequency_tag(fr.frequency)
+            if self.design.shields:
+                out[f"P_shield_{tag}_mW"] = fr.shield_loss * 1e3
             out[f"L_leak_{tag}_nH"] = fr.leakage_inductance * 1e9
             out[f"L_mag_{tag}_uH"] = fr.magnetizing_inductance * 1e6
             for w in windings:
@@ -151,6 +159,24 @@ class ArrangementResult:
             out[f"P_copper_{tag}_mW"] = sum(fr.copper_loss.values()) * 1e3
         for w in windings:
             out[f"Rdc_{w}_mOhm"] = self.dc_resistance[w] * 1e3
+        return out
+
+
+    def _common_mode_summary(self) -> dict[str, float]:
+        """Return the common-mode rows of the summary (empty without a common-mode result)."""
+        cm = self.common_mode
+        if cm is None:
+            return {}
+        out = {"Q_cm_edge_nC": cm.charge_per_edge * 1e9}
+        for group, value in cm.core_capacitance.items():
+            out[f"C_core[{group}]_pF"] = value * 1e12
+        for key in ("C1", "C2", "C3"):
+            if key in cm.three_capacitor:
+                out[f"C3model_{key}_pF"] = cm.three_capacitor[key] * 1e12
+        if "C_equivalent_primary" in cm.three_capacitor:
+            out["C3model_Ceq_pF"] = cm.three_capacitor["C_equivalent_primary"] * 1e12
+        out["CM_margin_QP_dB"] = cm.margin["margin_quasi_peak_dB"]
+        out["CM_margin_AV_dB"] = cm.margin["margin_average_dB"]
         return out
 
 
@@ -201,6 +227,7 @@ def run_arrangement(
     t = time.perf_counter()
     report(f"{pattern}: electrostatics")
     es_solution, capacitance = _electrostatics(design, model, region_mesh, order)
+    common_mode = common_mode_result(design, model, capacitance, es_solution)
     stage("electrostatics", t)
 
     t = time.perf_counter()
@@ -228,6 +255,7 @@ def run_arrangement(
         electrostatic=es_solution,
         eddy=solutions,
         element_order=order,
+        common_mode=common_mode,
     )
 
 
@@ -275,11 +303,7 @@ def _electrostatics(design: Design, model: AxisymmetricModel, rm: RegionMesh, or
         C_turns = C[np.ix_(kept_rows, kept_rows)]
         floating_share = np.zeros((0, len(kept)))
 
-    T, terminals = cap.terminal_map(turn_order, model.series_positions())
-    for shield in design.shields:
-        row = f"shield/{shield.name}"
-        if row in turn_order and shield.connection in terminals:
-            T[turn_order.index(row), terminals.index(shield.connection)] = 1.0
+    T, terminals = terminal_map_with_shields(design, model, turn_order)
     C_T = cap.terminal_capacitance(C_turns, T)
     branches = cap.pairwise_capacitances(C_T, terminals)
 
@@ -328,6 +352,20 @@ def _electrostatics(design: Design, model: AxisymmetricModel, rm: RegionMesh, or
     )
 
 
+def terminal_map_with_shields(design: Design, model: AxisymmetricModel, conductors: list[str]):
+    """Return T and the terminal names: turns linear along their winding, tied shields at their terminal.
+
+    ``conductors`` are the rows of the reduced Maxwell matrix (turns and shields that
+    are tied to a terminal).
+    """
+    T, terminals = cap.terminal_map(conductors, model.series_positions())
+    for shield in design.shields:
+        row = f"shield/{shield.name}"
+        if row in conductors and shield.connection in terminals:
+            T[conductors.index(row), terminals.index(shield.connection)] = 1.0
+    return T, terminals
+
+
 def _eddy_problem(design: Design, model: AxisymmetricModel, rm: RegionMesh, order: int) -> EddyCurrentProblem:
     layout = model.layout
     permeability = {n: layout.material(n).relative_permeability for n in rm.region_names}
@@ -346,29 +384,58 @@ def _eddy_problem(design: Design, model: AxisymmetricModel, rm: RegionMesh, orde
                 strings.append(tuple(t.region for t in string))
             groups.append(tuple(strings))
         circuits.append(WindingCircuit(winding.name, tuple(groups)))
+    circuits += shield_circuits(model, conductivity)
     return EddyCurrentProblem(rm, permeability, conductivity, circuits, order=order)
+
+
+def shield_circuits(model: AxisymmetricModel, conductivity: dict[str, float]) -> list[WindingCircuit]:
+    """Return one open circuit per conducting shield ring, after the windings.
+
+    A slit shield ring is a solid conductor whose net circumferential current is zero:
+    the solver's current constraint with I = 0, so eddy currents circulate within its
+    cross-section only. Each ring is its own circuit, because the slits of the rings are
+    not connected. A comb (zero conductivity) has no circuit.
+    """
+    circuits = []
+    for regions in model.shields.values():
+        for region in regions:
+            if conductivity.get(region, 0.0) > 0.0:
+                circuits.append(WindingCircuit(region, (((region,),),)))
+    return circuits
+
+
+def circuit_currents(design: Design, solution: EddyCurrentSolution, currents) -> np.ndarray:
+    """Return the winding currents padded with zeros for the open shield circuits."""
+    full = np.zeros(solution.impedance.shape[0], dtype=complex)
+    full[: len(design.windings)] = currents
+    return full
 
 
 def _frequency_result(design: Design, model: AxisymmetricModel, solution: EddyCurrentSolution) -> FrequencyResult:
     windings = [w.name for w in design.windings]
     currents = np.array([design.excitation.currents[w] for w in windings], dtype=complex)
-    Z = solution.impedance
+    # Shield circuits carry no net current, so the winding block of Z is the winding
+    # impedance matrix with the shields in place.
+    Z = solution.impedance[: len(windings), : len(windings)]
     f = solution.frequency
+    all_currents = circuit_currents(design, solution, currents)
 
-    losses = solution.region_losses(currents)
+    losses = solution.region_losses(all_currents)
     copper = {
         w: sum(losses.get(t.region, 0.0) for t in model.turns[w]) for w in windings
     }
     turn_regions = {t.region for turns in model.turns.values() for t in turns}
-    eddy_core = sum(v for k, v in losses.items() if k not in turn_regions)
-    magnetic_loss, _ = solution.magnetic_loss_and_energy(currents)
+    shield_regions = {r for regions in model.shields.values() for r in regions}
+    shield_loss = sum(v for k, v in losses.items() if k in shield_regions)
+    eddy_core = sum(v for k, v in losses.items() if k not in turn_regions and k not in shield_regions)
+    magnetic_loss, _ = solution.magnetic_loss_and_energy(all_currents)
     # Rac is undefined for a winding without current (an open winding): NaN.
     rac = {
         w: 2.0 * copper[w] / abs(currents[i]) ** 2 if abs(currents[i]) > 0.0 else float("nan")
         for i, w in enumerate(windings)
     }
 
-    sc_currents = imp.short_circuit_currents(Z)
+    sc_currents = circuit_currents(design, solution, imp.short_circuit_currents(Z))
     _, energy = solution.magnetic_loss_and_energy(sc_currents)
     return FrequencyResult(
         frequency=f,
@@ -379,7 +446,8 @@ def _frequency_result(design: Design, model: AxisymmetricModel, solution: EddyCu
         ac_resistance=rac,
         copper_loss=copper,
         core_loss=eddy_core + magnetic_loss,
-        input_power=solution.input_power(currents).real,
+        input_power=solution.input_power(all_currents).real,
+        shield_loss=shield_loss,
     )
 
 

@@ -90,6 +90,9 @@ Optional keys and tables:
       kind = "full"           # "full" (slit plane) or "comb"
       connection = "P.end"    # a terminal name, "core" or "floating" (default)
       width = "8 mm"          # default: window width less the clearance on both sides
+* ``[emi]``: the switching-node waveform of the conducted CM noise estimate, every key
+  optional: ``amplitude = "400 V"``, ``rise_time = "20 ns"``,
+  ``switching_frequency = "200 kHz"``, ``duty = 0.5`` (these are the defaults).
 * ``[excitation.phase_deg]``: phase of each winding's current in degrees, such as
   ``S = 180``. The default is 0 for the first winding and 180 for every other winding
   (load current, ampere-turns opposing).
@@ -159,6 +162,7 @@ from femstack.design.units import (
     parse_dimensionless,
     parse_frequency,
     parse_length,
+    parse_positive,
 )
 from femstack.errors import MISSING, DesignError, DesignProblem
 
@@ -173,8 +177,9 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_TOP_KEYS = ("name", "core", "stackup", "windings", "arrangement", "excitation", "terminals", "mesh", "shields")
-_OPTIONAL_TOP_KEYS = ("mesh", "shields")
+_TOP_KEYS = ("name", "core", "stackup", "windings", "arrangement", "excitation", "terminals", "mesh", "shields", "emi")
+_OPTIONAL_TOP_KEYS = ("mesh", "shields", "emi")
+_EMI_KEYS = ("amplitude", "rise_time", "switching_frequency", "duty")
 _CORE_KEYS = ("e_half", "plate", "material", "air_gap", "residual_gap", "electrostatic")
 _E_HALF_KEYS = ("name", "overall_length", "window_span", "depth", "height", "centre_leg_width", "leg_height", "source")
 _PLATE_KEYS = ("name", "length", "depth", "thickness", "source")
@@ -400,6 +405,7 @@ def _build_design(raw: Mapping[str, Any], *, origin: str) -> Design:
         "terminals": _parse_terminals,
         "mesh": _parse_mesh,
         "shields": _parse_shields,
+        "emi": _parse_emi,
     }
     for key, parse in sections.items():
         if key in raw:
@@ -719,6 +725,25 @@ def _parse_winding(value: Any, path: str, problems: _Problems) -> dict[str, Any]
     if "dot" in table:
         winding["dot"] = problems.call(_parse_choice, table["dot"], _join(path, "dot"), ("start", "end"))
     return winding
+
+
+def _parse_emi(value: Any, path: str, problems: _Problems) -> dict[str, Any] | None:
+    table = _table(value, path, problems)
+    if table is None:
+        return None
+    _check_keys(table, path, _EMI_KEYS, (), problems)
+    emi: dict[str, Any] = {}
+    if "amplitude" in table:
+        emi["amplitude"] = problems.call(parse_positive, table["amplitude"], _join(path, "amplitude"), "voltage")
+    if "rise_time" in table:
+        emi["rise_time"] = problems.call(parse_positive, table["rise_time"], _join(path, "rise_time"), "time")
+    if "switching_frequency" in table:
+        emi["switching_frequency"] = problems.call(
+            parse_frequency, table["switching_frequency"], _join(path, "switching_frequency")
+        )
+    if "duty" in table:
+        emi["duty"] = problems.call(parse_dimensionless, table["duty"], _join(path, "duty"))
+    return emi
 
 
 def _parse_shields(value: Any, path: str, problems: _Problems) -> list[dict[str, Any]] | None:

@@ -41,6 +41,7 @@ __all__ = [
     "Design",
     "EHalf",
     "EffectiveParameters",
+    "EmiOptions",
     "Excitation",
     "Material",
     "MeshOptions",
@@ -665,6 +666,42 @@ class MeshOptions(_FrozenModel):
     size_factor: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
 
 
+class EmiOptions(_FrozenModel):
+    """Switching-node waveform for the conducted common-mode noise estimate.
+
+    The defaults are an example operating point (a 400 V bus switched at 200 kHz with
+    20 ns edges), not data of the design; set them in the design's ``[emi]`` table.
+
+    Attributes
+    ----------
+    amplitude : float
+        Switching-node voltage step V_sw, in V.
+    rise_time : float
+        Rise time (= fall time) of the trapezoid, in s.
+    switching_frequency : float
+        Switching frequency, in Hz.
+    duty : float
+        On-time over period at half amplitude, between 0 and 1.
+    """
+
+    amplitude: PositiveFloat = 400.0
+    rise_time: PositiveFloat = 20e-9
+    switching_frequency: PositiveFloat = 200e3
+    duty: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.5
+
+    @model_validator(mode="after")
+    def _check_edges(self) -> "EmiOptions":
+        shortest = min(self.duty, 1.0 - self.duty) / self.switching_frequency
+        if self.rise_time > shortest:
+            raise DesignError(
+                "rise_time",
+                f"{self.rise_time * 1e9:.6g} ns",
+                f"expected at most the shorter of the on and off times, {shortest * 1e9:.6g} ns, "
+                f"at {format_frequency(self.switching_frequency)} and duty {self.duty:g}",
+            )
+        return self
+
+
 # ---------------------------------------------------------------------------------------
 # Design
 # ---------------------------------------------------------------------------------------
@@ -693,6 +730,8 @@ class Design(_FrozenModel):
         Meshing options.
     shields : tuple of Shield
         Shield layers; empty by default.
+    emi : EmiOptions
+        Switching-node waveform of the common-mode noise estimate.
     """
 
     name: Annotated[str, Field(min_length=1)]
@@ -704,6 +743,7 @@ class Design(_FrozenModel):
     terminals: Terminals
     mesh: MeshOptions = MeshOptions()
     shields: tuple[Shield, ...] = ()
+    emi: EmiOptions = EmiOptions()
 
     @model_validator(mode="after")
     def _check_design(self) -> "Design":
