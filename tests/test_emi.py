@@ -123,7 +123,8 @@ def test_layer_starts_reverse_layer(reference):
     first = {t.region: t.position for t in default}
     second = {t.region: t.position for t in flipped}
     # Layer 1 reverses (3 - position within its four turns); layer 2 already started inner.
-    assert second["turn/P/L1/1"] == 0 and first["turn/P/L1/1"] == 3
+    assert first["turn/P/L1/1"] == 3
+    assert second["turn/P/L1/1"] == 0
     assert all(second[r] == first[r] for r in first if "/L2/" in r)
 
 

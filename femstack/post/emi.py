@@ -16,9 +16,9 @@ port reads :math:`V_{meas} = 50\,\Omega \cdot I_{cm}/2 = 25\,\Omega \cdot I_{cm}
 
 .. math::  I_{cm}(f_n) = \frac{V_n}{25\,\Omega + 1/(j 2\pi f_n C_{cm})}.
 
-NOTE: the LISN is taken as purely resistive; the CISPR 16-1-2 network (50 Ω ‖ (50 µH
-+ 5 Ω)) is below 50 Ω under about 1 MHz, so the estimate is high there by up to a few
-dB. Other CM paths (switch-node to heatsink, Y capacitors, the input filter) are not
+NOTE: the LISN is taken as purely resistive. The 50 Ω ‖ (50 µH + 5 Ω) network of the
+standard LISN is below 50 Ω under about 1 MHz, so the estimate is high there by up to a
+few dB. Other CM paths (switch-node to heatsink, Y capacitors, the input filter) are not
 in this estimate, and neither is differential-mode noise.
 
 Receiver: each harmonic of the switching frequency is resolved by the 9 kHz bandwidth of
@@ -60,10 +60,12 @@ CISPR32_CLASS_B = {
 """Class B conducted-emission limits at AC mains ports in dBµV: per detector, bands of
 (f_low Hz, f_high Hz, limit at f_low, limit at f_high), linear in log f within a band.
 
-Source: CISPR 32:2015 (Electromagnetic compatibility of multimedia equipment, emission
-requirements), class B limits for AC mains power ports; the same values as CISPR 22
-class B. NOTE: the values are the widely published ones; the standard's text could not
-be opened here to check the table. At a band edge the lower limit applies."""
+Source: CISPR 32:2015, "Electromagnetic compatibility of multimedia equipment – Emission
+requirements", class B limits for AC mains power ports. These are the class B values of
+its predecessor CISPR 22 (EN 55022), as tabulated at
+https://www.euromotor.org/pluginfile.php/11419/mod_resource/content/0/c_e5.html. NOTE:
+the values were taken from that table, because the text of CISPR 32 itself was not
+available here. At a band edge the lower limit applies."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,9 +117,12 @@ def trapezoid_harmonics(waveform: SwitchingWaveform, f_max: float = CONDUCTED_BA
                \left|\frac{\sin(n\pi\tau/T)}{n\pi\tau/T}\right|
                \left|\frac{\sin(n\pi\tau_r/T)}{n\pi\tau_r/T}\right|,\quad n \ge 1,
 
-    for amplitude A, period T, on-time τ at half amplitude and rise time = fall time τ_r
-    (C. R. Paul, *Introduction to Electromagnetic Compatibility*, 2nd ed., Wiley 2006,
-    sec. 3.2: spectra of trapezoidal pulse trains).
+    for amplitude A, period T, on-time τ at half amplitude and rise time = fall time τ_r.
+    One trapezoidal pulse has the spectrum Aτ·si(πfτ)·si(πfτ_r), a product of two sinc
+    functions (LNTwww, "Exercise 3.4Z: Trapezoid, Rectangle and Triangle",
+    https://en.lntwww.de/Aufgaben:Exercise_3.4Z:_Trapezoid,_Rectangle_and_Triangle);
+    the Fourier series of the periodic train samples it at f = n/T and doubles it for a
+    one-sided amplitude. tests/test_emi.py checks it against a DFT of the sampled wave.
     """
     period = 1.0 / waveform.frequency
     n = np.arange(1, int(np.floor(f_max / waveform.frequency)) + 1)
@@ -132,7 +137,7 @@ def trapezoid_envelope(waveform: SwitchingWaveform, f) -> np.ndarray:
 
     From :math:`|\sin x / x| \le \min(1, 1/|x|)`:
     :math:`2A\tau/T` up to :math:`1/(\pi\tau)`, falling 20 dB/decade up to
-    :math:`1/(\pi\tau_r)` and 40 dB/decade above (Paul 2006, sec. 3.2).
+    :math:`1/(\pi\tau_r)` and 40 dB/decade above.
     """
     f = np.asarray(f, dtype=float)
     period = 1.0 / waveform.frequency
