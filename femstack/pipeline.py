@@ -356,7 +356,8 @@ def terminal_map_with_shields(design: Design, model: AxisymmetricModel, conducto
     """Return T and the terminal names: turns linear along their winding, tied shields at their terminal.
 
     ``conductors`` are the rows of the reduced Maxwell matrix (turns and shields that
-    are tied to a terminal).
+    are not floating). A shield tied to the quiet reference keeps a zero row, so it
+    stays at 0 V and its charge flows to the reference, not to a terminal.
     """
     T, terminals = cap.terminal_map(conductors, model.series_positions())
     for shield in design.shields:

@@ -159,6 +159,24 @@ def test_shield_loaded_from_toml(tmp_path):
     assert design.emi.rise_time == pytest.approx(10e-9)
 
 
+def test_layer_starts_from_toml_checked(tmp_path):
+    text = reference_design_path().read_text().replace('spacing = "0.4 mm"', 'spacing = "0.4 mm"\nlayer_starts = ["outer", "up"]')
+    path = tmp_path / "starts.toml"
+    path.write_text(text)
+    with pytest.raises(DesignError) as error:
+        load_design(path)
+    text = str(error.value)
+    assert "windings[0].layer_starts[1]" in text
+    assert "'up'" in text
+    assert "'outer', 'inner'" in text
+
+
+def test_shield_connection_quiet_allowed(reference):
+    data = reference.model_dump()
+    data["shields"] = ({"name": "shield", "connection": "quiet"},)
+    assert validate_model(Design, data).shields[0].connection == "quiet"
+
+
 def test_emi_rise_time_too_long(tmp_path):
     text = reference_design_path().read_text() + '\n[emi]\nrise_time = "5 us"\nswitching_frequency = "200 kHz"\n'
     path = tmp_path / "slow.toml"

@@ -88,7 +88,7 @@ Optional keys and tables:
       name = "shield"
       symbol = "X"            # default "X"
       kind = "full"           # "full" (slit plane) or "comb"
-      connection = "P.end"    # a terminal name, "core" or "floating" (default)
+      connection = "P.end"    # a terminal name, "core", "quiet" or "floating" (default)
       width = "8 mm"          # default: window width less the clearance on both sides
 * ``[emi]``: the switching-node waveform of the conducted CM noise estimate, every key
   optional: ``amplitude = "400 V"``, ``rise_time = "20 ns"``,

@@ -530,7 +530,9 @@ class Shield(_FrozenModel):
         model treats it as non-conducting (see docs/model.md for the limits).
     connection : str
         What the shield is tied to: a terminal name such as ``"P.end"``, ``"core"``
-        (only for a conducting core), or ``"floating"`` (zero net charge).
+        (only for a conducting core), ``"quiet"`` (the quiet reference of the converter,
+        such as the input bus return, which does not swing) or ``"floating"`` (zero net
+        charge). In a full bridge no winding terminal is quiet, so tie it to "quiet".
     width : float or None
         Radial width of the copper in m, centred in the window. None fills the window
         width less the clearance on both sides.
@@ -1032,7 +1034,7 @@ def _layer_start_problems(design: Design, layer_counts: dict[int, int]) -> list[
 
 def _shield_problems(design: Design) -> list[DesignProblem]:
     problems = []
-    allowed = ["floating", "core", *design.terminal_names()]
+    allowed = ["floating", "core", "quiet", *design.terminal_names()]
     conducting_core = design.core.electrostatic in ("floating", "grounded")
     for index, shield in enumerate(design.shields):
         field = f"shields[{index}].connection"
