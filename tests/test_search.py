@@ -179,3 +179,59 @@ def test_cli_rejects_unknown_converter(tmp_path):
     assert result.exit_code == 2
     assert "--converter" in result.stderr
     assert "flyback" in result.stderr
+
+
+SHIELDED_DESIGN = """
+name = "shielded test"
+[core]
+e_half = "E32/6/20"
+plate = "PLT32/20/3.2"
+material = "N87"
+[stackup]
+copper_thickness = ["70 um", "35 um", "70 um", "70 um"]
+dielectric_thickness = ["0.2 mm", "0.3 mm", "0.2 mm"]
+dielectric_permittivity = [4.4, 4.4, 4.4]
+clearance = "0.4 mm"
+[[windings]]
+name = "P"
+turns = 4
+turns_per_layer = 4
+trace_width = "1.2 mm"
+spacing = "0.4 mm"
+[[windings]]
+name = "S"
+turns = 2
+turns_per_layer = 1
+trace_width = "5 mm"
+[[shields]]
+name = "screen"
+connection = "P.end"
+[arrangement]
+patterns = ["PXSS", "P-SS"]
+[excitation]
+frequencies = ["500 kHz"]
+currents = { P = "1 A", S = "2 A" }
+[terminals]
+switching = "P.start"
+quiet = ["P.end"]
+converter = "flyback"
+[mesh]
+size_factor = 4.0
+"""
+
+
+def test_cli_compare_shielded_design(tmp_path):
+    design = tmp_path / "shielded.toml"
+    design.write_text(SHIELDED_DESIGN)
+    out = tmp_path / "out"
+    result = invoke("compare", design, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "shield loss at 500 kHz" in result.stdout
+    assert "capacitance of shield/screen to the core" in result.stdout
+    names = {path.name for path in out.iterdir()}
+    assert "PXSS_fields.vtu" in names
+    assert "P-SS_results.json" in names
+    record = json.loads((out / "PXSS_results.json").read_text())
+    assert record["common_mode"]["converter"] == "flyback"
+    assert record["frequencies"][0]["shield_loss_W"] > 0
+    assert record["capacitance"]["turn_names"][-1] == "shield/screen"

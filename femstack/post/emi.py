@@ -265,7 +265,8 @@ def core_capacitance(maxwell: np.ndarray, names: list[str], groups: dict[str, li
     """Return the capacitance of each group of conductors, shorted, to the core, in F.
 
     From the Maxwell matrix before the core is eliminated: :math:`C_{g,core} = -\\sum_{i
-    \\in g} C_{i,core}`. Empty when the model has no core conductor.
+    \\in g} C_{i,core}`. Empty when the model has no core conductor. A group with no conductor in the model
+    (a shield that this pattern leaves out) is skipped.
     """
     if "core" not in names:
         return {}
@@ -273,5 +274,6 @@ def core_capacitance(maxwell: np.ndarray, names: list[str], groups: dict[str, li
     out = {}
     for group, members in groups.items():
         rows = [names.index(m) for m in members if m in names]
-        out[group] = float(-maxwell[rows, core].sum())
+        if rows:
+            out[group] = float(-maxwell[rows, core].sum())
     return out
