@@ -136,6 +136,19 @@ def test_insert_shields_empty_variant(reference):
     assert design.shields[0].connection == "floating"
 
 
+def test_insert_double_shield_order(reference):
+    design, pattern = insert_shields(
+        reference,
+        "PSSP",
+        {"name": "primary_shield", "connection": "P.end"},
+        secondary_shield={"name": "secondary_shield", "symbol": "Y", "connection": "S.start"},
+    )
+    # Each shield pair sits with the primary's shield on the primary side.
+    assert pattern == "PXYSSYXP"
+    assert np.isclose(design.stackup.height, reference.stackup.height)
+    assert np.isclose(design.stackup.dielectric_thickness[0], (0.2e-3 - 2 * 35e-6) / 3)
+
+
 def test_insert_shields_rejects_thin_dielectric(reference):
     with pytest.raises(DesignError, match="dielectric_thickness"):
         insert_shields(reference, "PSSP", {"name": "shield"}, copper_thickness=0.19e-3)

@@ -31,6 +31,7 @@ def insert_shields(
     *,
     copper_thickness: float = 35e-6,
     present: bool = True,
+    secondary_shield: Shield | dict[str, Any] | None = None,
 ) -> tuple[Design, str]:
     """Return a design with a shield layer between every facing primary and secondary layer.
 
@@ -52,6 +53,11 @@ def insert_shields(
         Thickness t of the shield layers, in m.
     present
         False puts ``-`` (no copper) where the shield would be.
+    secondary_shield
+        A second shield, put between the first one and the secondary layer. Each
+        dielectric then becomes three parts of (d − 2t)/3. Tie it to the secondary's
+        quiet terminal, so that the secondary's own swing sees a shield at its own
+        quiet potential.
 
     Returns
     -------
@@ -68,6 +74,16 @@ def insert_shields(
         raise DesignError("shields", [s.name for s in design.shields], "expected a design without shields")
     design = design.with_pattern(pattern)
     shield = shield if isinstance(shield, Shield) else validate_model(Shield, dict(shield))
+    shields = [shield]
+    if secondary_shield is not None:
+        second = secondary_shield if isinstance(secondary_shield, Shield) else validate_model(Shield, dict(secondary_shield))
+        if second.symbol == shield.symbol or second.name == shield.name:
+            raise DesignError(
+                "secondary_shield",
+                second.name,
+                f"expected a name and a symbol other than the first shield's ({shield.name!r}, {shield.symbol!r})",
+            )
+        shields.append(second)
     primary = design.windings[0].symbol
     stack = design.stackup
     copper = list(stack.copper_thickness)
@@ -84,19 +100,24 @@ def insert_shields(
         facing = below != above and primary in (below, above)
         d, eps = dielectric[i - 1], permittivity[i - 1]
         if facing:
-            half = 0.5 * (d - copper_thickness)
-            if half < MIN_SHIELD_DIELECTRIC:
+            count = len(shields)
+            part = (d - count * copper_thickness) / (count + 1)
+            if part < MIN_SHIELD_DIELECTRIC:
+                needed = count * copper_thickness + (count + 1) * MIN_SHIELD_DIELECTRIC
                 raise DesignError(
                     f"stackup.dielectric_thickness[{i - 1}]",
                     format_length(d),
-                    f"a shield of {format_length(copper_thickness)} needs at least "
-                    f"{format_length(copper_thickness + 2 * MIN_SHIELD_DIELECTRIC)} between layers {i} and {i + 1}",
+                    f"{count} shield layers of {format_length(copper_thickness)} need at least "
+                    f"{format_length(needed)} between layers {i} and {i + 1}",
                 )
-            new_pattern += shield.symbol if present else EMPTY_LAYER
-            new_copper.append(copper_thickness)
-            new_dielectric += [half, half]
-            new_permittivity += [eps, eps]
-            inserted += 1
+            # Primary-side shield first, counted from the primary layer.
+            ordered = shields if below == primary else shields[::-1]
+            for item in ordered:
+                new_pattern += item.symbol if present else EMPTY_LAYER
+                new_copper.append(copper_thickness)
+            new_dielectric += [part] * (count + 1)
+            new_permittivity += [eps] * (count + 1)
+            inserted += count
         else:
             new_dielectric.append(d)
             new_permittivity.append(eps)
@@ -111,7 +132,7 @@ def insert_shields(
         dielectric_thickness=tuple(new_dielectric),
         dielectric_permittivity=tuple(new_permittivity),
     )
-    data["shields"] = (shield.model_dump(),)
+    data["shields"] = tuple(item.model_dump() for item in shields)
     data["arrangement"] = {"patterns": (new_pattern,)}
     logger.info("inserted %d shield layers: %s -> %s", inserted, pattern, new_pattern)
     return _validated(data), new_pattern
