@@ -813,6 +813,7 @@ class Design(_FrozenModel):
         ------
         DesignError
             If the pattern does not have one letter per layer or contains an unknown symbol.
+            NOTE: a shield layer or an empty layer (``-``) is such a symbol here.
         """
         pattern = self._checked_pattern(pattern)
         return tuple(self.winding_by_symbol(letter) for letter in pattern)
