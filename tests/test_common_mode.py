@@ -76,7 +76,7 @@ def test_six_capacitances_approach_c0_fractions(narrow_facing_layers):
         "S.start|S.end": -1 / 6,
     }
     # c_k ∝ r_k tilts the start-start and end-end branches by about half the relative
-    # radius spread (±3.7 % here), so 5 % holds; the cross branches are not tilted.
+    # radius spread, ±3.7 % here, so 5 % holds. The cross branches are not tilted.
     for pair, fraction in expected.items():
         assert capacitance.branches[pair] / c0 == pytest.approx(fraction, rel=0.05), pair
 
@@ -111,9 +111,9 @@ def test_opposite_swings_give_c0(narrow_facing_layers):
 
 # Two-layer primary: which half faces the secondary --------------------------------------
 
-# The secondary is as wide as a primary layer (4 x 1.2 mm + 3 x 0.1 mm) and three times
-# closer to the facing layer than the two primary layers are to each other, so the far
-# primary layer reaches the secondary mainly through the 0.1 mm gaps between turns.
+# The secondary is as wide as a primary layer (4 x 1.2 mm + 3 x 0.1 mm). It is three
+# times closer to the facing layer than the primary layers are to each other, so the far
+# primary layer reaches it mainly through the 0.1 mm gaps between turns.
 PRIMARY = {"name": "P", "turns": 8, "turns_per_layer": 4, "trace_width": "1.2 mm", "spacing": "0.1 mm"}
 SECONDARY = {"name": "S", "turns": 1, "turns_per_layer": 1, "trace_width": "5.1 mm"}
 THREE_LAYERS = {
@@ -145,8 +145,8 @@ def _facing_layer_model(result) -> float:
 def test_switching_half_facing_secondary_about_three_times(primary_halves):
     quiet = primary_halves[(1, 2)].capacitance.common_mode
     switching = primary_halves[(2, 1)].capacitance.common_mode
-    # 3 for equal c_k; c_k ∝ r_k raises it (3.31 in the model below) and fringing from
-    # the far layer through the gaps between the facing turns lowers it (measured 3.17).
+    # The ratio is 3 for equal c_k. c_k ∝ r_k raises it (3.31 in the model below), and
+    # fringing from the far layer through the gaps lowers it (measured 3.17).
     assert switching / quiet == pytest.approx(3.0, rel=0.1)
 
 

@@ -4,8 +4,8 @@ References: the swings are derived by hand from each preset's schematic (stated 
 femstack.post.converters) for the reference design, n = N_S/N_P = 2/8. The trapezoid's
 harmonics are checked against a discrete Fourier transform of the sampled waveform,
 which shares no code with the closed form. The limits are the CISPR 32 class B values
-for AC mains ports: quasi-peak 66-56 dBµV (0.15-0.5 MHz, linear in log f), 56 dBµV
-(0.5-5 MHz), 60 dBµV (5-30 MHz); average 10 dB lower.
+for AC mains ports. Quasi-peak: 66-56 dBµV from 0.15 to 0.5 MHz (linear in log f),
+56 dBµV to 5 MHz, 60 dBµV to 30 MHz. Average: 10 dB lower.
 """
 
 from __future__ import annotations
