@@ -4,6 +4,10 @@
     femstack run DESIGN [--pattern PSPS] [--out DIR] [-v]
     femstack plot RESULTS_DIR [--out DIR] [--no-fields] [-v]
     femstack report RESULTS_DIR [--out FILE] [--no-fields] [-v]
+    femstack search [DESIGN] [--converter flyback] [--size-factor 2] [--out DIR] [-v]
+
+``compare`` and ``run`` take ``--converter`` to pick the terminal-swing preset of the
+common-mode rows.
 
 With no DESIGN, ``compare`` runs the bundled reference design. The table goes to stdout.
 Stage progress, wall times and errors go to stderr.
@@ -219,6 +223,36 @@ def _run_guarded(action: Callable[[], None]) -> None:
         raise typer.Exit(code=EXIT_INTERRUPTED) from None
 
 
+def _with_converter(design, converter: Optional[str]):
+    """Return the design with ``terminals.converter`` set from ``--converter``."""
+    if converter is None:
+        return design
+    from femstack.design.model import CONVERTER_PRESETS, Design, validate_model
+
+    if converter not in CONVERTER_PRESETS:
+        raise DesignError("--converter", converter, f"expected one of {', '.join(CONVERTER_PRESETS)}")
+    data = design.model_dump()
+    data["terminals"]["converter"] = converter
+    if converter != "custom":
+        data["terminals"]["swings"] = {}
+    try:
+        return validate_model(Design, data)
+    except DesignError as error:
+        problems = [
+            DesignProblem("--converter", problem.value, problem.allowed, problem.reason)
+            if problem.field == "terminals.converter"
+            else problem
+            for problem in error.problems
+        ]
+        raise DesignError.from_problems(problems) from None
+
+
+_CONVERTER_HELP = (
+    "Converter preset for the common-mode rows: custom, flyback, forward, half-bridge-llc, "
+    "full-bridge or dual-active-bridge (see femstack.post.converters). Default: the design's "
+    "[terminals] converter, custom if unset."
+)
+
 _DESIGN_HELP = "Design file (TOML), in the format documented in femstack.design.loader."
 _OUT_HELP = (
     "Folder for results.json, summary.csv, and per arrangement <pattern>_results.json, "
@@ -243,6 +277,7 @@ def compare(
     ),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help=_OUT_HELP, show_default=False),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help=_VERBOSE_HELP, show_default=False),
+    converter: Optional[str] = typer.Option(None, "--converter", "-c", help=_CONVERTER_HELP, show_default=False),
 ) -> None:
     """Run every arrangement of a design and print one side-by-side table."""
     _configure_logging(verbose)
@@ -250,7 +285,7 @@ def compare(
     def action() -> None:
         started = time.perf_counter()
         _check_out(out)
-        loaded = _load(design)
+        loaded = _with_converter(_load(design), converter)
         chosen = _parse_patterns(loaded, patterns) if patterns is not None else None
         comparison, saved = _run_and_save(loaded, chosen, out)
         _finish(comparison, saved, out, started)
@@ -271,6 +306,7 @@ def run(
     ),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help=_OUT_HELP, show_default=False),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help=_VERBOSE_HELP, show_default=False),
+    converter: Optional[str] = typer.Option(None, "--converter", "-c", help=_CONVERTER_HELP, show_default=False),
 ) -> None:
     """Run one arrangement of a design and print its table."""
     _configure_logging(verbose)
@@ -278,7 +314,7 @@ def run(
     def action() -> None:
         started = time.perf_counter()
         _check_out(out)
-        loaded = _load(design)
+        loaded = _with_converter(_load(design), converter)
         chosen = loaded.arrangement.pattern
         if pattern is not None:
             chosen = pattern.strip()
@@ -359,6 +395,65 @@ def report(
         _progress(f"wrote {path}")
 
     _run_viz_guarded(action)
+
+
+@app.command()
+def search(
+    design: Optional[Path] = typer.Argument(
+        None, help=_DESIGN_HELP + " Default: the bundled reference design.", show_default=False
+    ),
+    patterns: Optional[str] = typer.Option(
+        None,
+        "--patterns",
+        "-p",
+        help="Comma-separated layer patterns to search. Default: every distinct ordering of the "
+        "layers of the design's first pattern.",
+        show_default=False,
+    ),
+    converter: Optional[str] = typer.Option(None, "--converter", "-c", help=_CONVERTER_HELP, show_default=False),
+    frequency: Optional[str] = typer.Option(
+        None,
+        "--frequency",
+        "-f",
+        help="Frequency of the leakage inductance, such as '1 MHz'. Default: the design's highest.",
+        show_default=False,
+    ),
+    size_factor: float = typer.Option(
+        2.0, "--size-factor", help="Mesh size factor for the search; 2 doubles every element size.", min=0.1, max=10.0
+    ),
+    top: int = typer.Option(10, "--top", help="Number of best cases to print, besides the Pareto-optimal ones.", min=1),
+    out: Optional[Path] = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Folder for search.json (saved after every pattern, and reused when the search is "
+        "repeated with the same design and options) and search.csv. Created if missing.",
+        show_default=False,
+    ),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help=_VERBOSE_HELP, show_default=False),
+) -> None:
+    """Rank arrangements and winding orientations on common-mode capacitance against leakage."""
+    _configure_logging(verbose)
+
+    def action() -> None:
+        from femstack.design.units import parse_frequency
+        from femstack.report import format_search
+        from femstack.study.search import search as run_search
+
+        started = time.perf_counter()
+        _check_out(out)
+        loaded = _with_converter(_load(design), converter)
+        chosen = _parse_patterns(loaded, patterns) if patterns is not None else None
+        f = parse_frequency(frequency, "--frequency") if frequency is not None else None
+        try:
+            result = run_search(loaded, chosen, frequency=f, size_factor=size_factor, out=out, progress=_progress)
+        except OSError as error:
+            typer.echo(f"error: writing the search results to '{out}' failed: {error}", err=True)
+            raise typer.Exit(code=EXIT_FAILURE) from None
+        typer.echo(format_search(loaded, result, top))
+        _progress(f"total wall time {time.perf_counter() - started:.1f} s")
+
+    _run_guarded(action)
 
 
 def main() -> None:  # pragma: no cover - console entry point

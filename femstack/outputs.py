@@ -47,7 +47,7 @@ import numpy as np
 
 from femstack import __version__
 from femstack.design.model import normalized_dict
-from femstack.pipeline import frequency_tag
+from femstack.pipeline import circuit_currents, frequency_tag
 from femstack.solvers.common import centroid_basis
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,11 @@ def _atomic_write(path: Path, write) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` and rename the result to ``path`` only on success (see `_atomic_write`)."""
+    _atomic_write(path, write)
 
 
 def _strict_json(value, key: str = "", replaced: list[str] | None = None):
@@ -136,6 +141,7 @@ def arrangement_record(result) -> dict:
             "turn_names": cap.turn_names,
             "turn_maxwell_F": cap.turn_maxwell.tolist(),
         },
+        "common_mode": result.common_mode.record() if result.common_mode is not None else None,
         "dc_resistance_Ohm": result.dc_resistance,
         "frequencies": [
             {
@@ -150,6 +156,7 @@ def arrangement_record(result) -> dict:
                 },
                 "copper_loss_W": fr.copper_loss,
                 "core_loss_W": fr.core_loss,
+                "shield_loss_W": fr.shield_loss,
                 "input_power_W": fr.input_power,
                 "turn_loss_W": fr.turn_loss,
             }
@@ -202,6 +209,7 @@ def field_data(result) -> tuple[np.ndarray, np.ndarray, dict, dict]:
     currents = np.array([design.excitation.currents[w.name] for w in design.windings], dtype=complex)
     for solution in result.eddy:
         tag = frequency_tag(solution.frequency)
+        currents = circuit_currents(design, solution, currents[: len(design.windings)])
         br, bz = solution.flux_density(currents)
         cell_data[f"B_abs_T_{tag}"] = np.sqrt(np.abs(br) ** 2 + np.abs(bz) ** 2)
         cell_data[f"J_abs_A_per_m2_{tag}"] = np.abs(solution.current_density(currents))

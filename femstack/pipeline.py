@@ -25,6 +25,8 @@ from femstack.errors import DesignError
 from femstack.geometries.axisymmetric import AxisymmetricModel, build_axisymmetric_model
 from femstack.geometries.mesher import RegionMesh, mesh_layout
 from femstack.post import capacitance as cap
+from femstack.post import converters
+from femstack.post.common_mode import CommonModeResult, common_mode_result
 from femstack.post import impedance as imp
 from femstack.solvers.eddy_current import EddyCurrentProblem, EddyCurrentSolution, WindingCircuit
 from femstack.solvers.electrostatic import CapacitanceSolution, eliminate_floating, maxwell_capacitance
@@ -58,9 +60,11 @@ class FrequencyResult:
     core_loss
         Eddy-current plus magnetic (µ'') loss in the core at the design's currents, W.
     input_power
-        Σ ½ Re(V_w I_w*) at the design's currents, W; equals copper + core loss.
+        Σ ½ Re(V_w I_w*) at the design's currents, W; equals copper + core + shield loss.
     turn_loss
         Turn region name → time-averaged loss in W at the design's currents.
+    shield_loss
+        Eddy-current loss in the shield layers at the design's currents, W.
     """
 
     frequency: float
@@ -73,6 +77,7 @@ class FrequencyResult:
     core_loss: float
     input_power: float
     turn_loss: dict[str, float] = dataclasses.field(default_factory=dict)
+    shield_loss: float = 0.0
 
 
 @dataclasses.dataclass
@@ -99,6 +104,9 @@ class CapacitanceResult:
     common_mode_potentials
         Potential in V of every conductor of the electrostatic solution (turns and core,
         in its order) for 1 V on the switching node and 0 V on the quiet terminals.
+    terminal_map
+        T, the map from terminal potentials to the potentials of ``turn_names``
+        (turns linear along their winding, a shield tied to a terminal at its potential).
     """
 
     turn_names: list[str]
@@ -110,6 +118,7 @@ class CapacitanceResult:
     common_mode: float
     core_floating_potential: float | None
     common_mode_potentials: np.ndarray
+    terminal_map: np.ndarray | None = None
 
 
 @dataclasses.dataclass
@@ -127,6 +136,7 @@ class ArrangementResult:
     electrostatic: CapacitanceSolution = dataclasses.field(repr=False)
     eddy: list[EddyCurrentSolution] = dataclasses.field(repr=False)
     element_order: int = 2
+    common_mode: CommonModeResult | None = None
 
     def summary(self) -> dict[str, float | str]:
         """Return the headline numbers as a flat dict with units in the keys."""
@@ -139,8 +149,11 @@ class ArrangementResult:
         for key, value in self.capacitance.branches.items():
             if not key.endswith("|ground") or abs(value) > 1e-9 * scale:
                 out[f"C[{key}]_pF"] = value * 1e12
+        out.update(self._common_mode_summary())
         for fr in self.frequencies:
             tag = frequency_tag(fr.frequency)
+            if self.design.shields:
+                out[f"P_shield_{tag}_mW"] = fr.shield_loss * 1e3
             out[f"L_leak_{tag}_nH"] = fr.leakage_inductance * 1e9
             out[f"L_mag_{tag}_uH"] = fr.magnetizing_inductance * 1e6
             for w in windings:
@@ -149,6 +162,24 @@ class ArrangementResult:
             out[f"P_copper_{tag}_mW"] = sum(fr.copper_loss.values()) * 1e3
         for w in windings:
             out[f"Rdc_{w}_mOhm"] = self.dc_resistance[w] * 1e3
+        return out
+
+
+    def _common_mode_summary(self) -> dict[str, float]:
+        """Return the common-mode rows of the summary (empty without a common-mode result)."""
+        cm = self.common_mode
+        if cm is None:
+            return {}
+        out = {"Q_cm_edge_nC": cm.charge_per_edge * 1e9}
+        for group, value in cm.core_capacitance.items():
+            out[f"C_core[{group}]_pF"] = value * 1e12
+        for key in ("C1", "C2", "C3"):
+            if key in cm.three_capacitor:
+                out[f"C3model_{key}_pF"] = cm.three_capacitor[key] * 1e12
+        if "C_equivalent_primary" in cm.three_capacitor:
+            out["C3model_Ceq_pF"] = cm.three_capacitor["C_equivalent_primary"] * 1e12
+        out["CM_margin_QP_dB"] = cm.margin["margin_quasi_peak_dB"]
+        out["CM_margin_AV_dB"] = cm.margin["margin_average_dB"]
         return out
 
 
@@ -199,6 +230,7 @@ def run_arrangement(
     t = time.perf_counter()
     report(f"{pattern}: electrostatics")
     es_solution, capacitance = _electrostatics(design, model, region_mesh, order)
+    common_mode = common_mode_result(design, model, capacitance, es_solution)
     stage("electrostatics", t)
 
     t = time.perf_counter()
@@ -226,6 +258,7 @@ def run_arrangement(
         electrostatic=es_solution,
         eddy=solutions,
         element_order=order,
+        common_mode=common_mode,
     )
 
 
@@ -235,43 +268,63 @@ def _electrostatics(design: Design, model: AxisymmetricModel, rm: RegionMesh, or
     turn_names = [t.region for turns in model.turns.values() for t in turns]
     conductors = {name: [name] for name in turn_names}
     core_conductor = list(model.core_regions) + list(model.conducting_gap_regions)
+    # Shields: tied to the core they join its conductor; otherwise one conductor each.
+    shield_regions = [r for regions in model.shields.values() for r in regions]
+    for shield in design.shields:
+        regions = list(model.shields.get(shield.name, ()))
+        if not regions:
+            continue
+        if shield.connection == "core":
+            core_conductor += regions
+        else:
+            conductors[f"shield/{shield.name}"] = regions
     if mode in ("floating", "grounded"):
         conductors["core"] = core_conductor
     permittivity = {
         name: layout.material(name).relative_permittivity
         for name in rm.region_names
-        if name not in turn_names and not (mode != "dielectric" and name in core_conductor)
+        if name not in turn_names
+        and name not in shield_regions
+        and not (mode != "dielectric" and name in core_conductor)
     }
     solution = maxwell_capacitance(rm, permittivity, conductors, order=order)
 
     names = solution.names
     C = solution.maxwell
-    core_share = None
+    floating = [f"shield/{s.name}" for s in design.shields if s.connection == "floating" and f"shield/{s.name}" in names]
     if mode == "floating":
-        C_turns, turn_order = eliminate_floating(C, names, ["core"])
-        core_index = names.index("core")
-        turn_rows = [i for i, n in enumerate(names) if n != "core"]
-        # V_core = -C_cc^-1 C_ct V_turns: the core's potential per volt on each turn.
-        core_share = -C[core_index, turn_rows] / C[core_index, core_index]
-    elif mode == "grounded":
-        turn_order = [n for n in names if n != "core"]
-        rows = [names.index(n) for n in turn_order]
-        C_turns = C[np.ix_(rows, rows)]
+        floating = ["core", *floating]
+    kept = [n for n in names if n not in floating and not (mode == "grounded" and n == "core")]
+    kept_rows = [names.index(n) for n in kept]
+    floating_rows = [names.index(n) for n in floating]
+    if floating:
+        C_turns, turn_order = eliminate_floating(C[np.ix_(kept_rows + floating_rows, kept_rows + floating_rows)], kept + floating, floating)
+        # V_f = -C_ff^-1 C_fa V_a: the floating potentials per volt on each kept conductor.
+        floating_share = -np.linalg.solve(C[np.ix_(floating_rows, floating_rows)], C[np.ix_(floating_rows, kept_rows)])
     else:
-        C_turns, turn_order = C, names
+        turn_order = kept
+        C_turns = C[np.ix_(kept_rows, kept_rows)]
+        floating_share = np.zeros((0, len(kept)))
 
-    T, terminals = cap.terminal_map(turn_order, model.series_positions())
+    T, terminals = terminal_map_with_shields(design, model, turn_order)
     C_T = cap.terminal_capacitance(C_turns, T)
     branches = cap.pairwise_capacitances(C_T, terminals)
 
     windings = [w.name for w in design.windings]
-    groups = [
-        np.array([turn_order.index(t.region) for t in model.turns[w]]) for w in windings[:2]
-    ]
+    groups = []
+    for w in windings[:2]:
+        rows = [turn_order.index(t.region) for t in model.turns[w]]
+        # A shield tied to a terminal of this winding is shorted with it in the static case.
+        rows += [
+            turn_order.index(f"shield/{s.name}")
+            for s in design.shields
+            if f"shield/{s.name}" in turn_order and s.connection.split(".")[0] == w
+        ]
+        groups.append(np.array(rows))
     interwinding = float(-cap.static_capacitance(C_turns, groups)[0, 1]) if len(groups) > 1 else 0.0
 
     terms = design.terminals
-    swing = {terms.switching: 1.0, **{q: 0.0 for q in terms.quiet}}
+    swing = converters.terminal_swings(design)
     switching_winding = terms.switching.split(".")[0]
     receiving = [t for t in terminals if not t.startswith(f"{switching_winding}.")]
     common_mode = cap.common_mode_capacitance(C_T, terminals, swing, receiving)
@@ -281,9 +334,12 @@ def _electrostatics(design: Design, model: AxisymmetricModel, rm: RegionMesh, or
     conductor_potentials = np.zeros(len(names))
     conductor_potentials[[names.index(n) for n in turn_order]] = v_turns
     core_potential = None
-    if core_share is not None:
-        core_potential = float(core_share @ v_turns)
-        conductor_potentials[names.index("core")] = core_potential
+    if floating:
+        v_kept = np.array([v_turns[turn_order.index(n)] if n in turn_order else 0.0 for n in kept])
+        v_floating = floating_share @ v_kept
+        conductor_potentials[floating_rows] = v_floating
+        if mode == "floating":
+            core_potential = float(v_floating[0])
 
     return solution, CapacitanceResult(
         turn_names=turn_order,
@@ -295,7 +351,23 @@ def _electrostatics(design: Design, model: AxisymmetricModel, rm: RegionMesh, or
         common_mode=common_mode,
         core_floating_potential=core_potential,
         common_mode_potentials=conductor_potentials,
+        terminal_map=T,
     )
+
+
+def terminal_map_with_shields(design: Design, model: AxisymmetricModel, conductors: list[str]):
+    """Return T and the terminal names: turns linear along their winding, tied shields at their terminal.
+
+    ``conductors`` are the rows of the reduced Maxwell matrix (turns and shields that
+    are not floating). A shield tied to the quiet reference keeps a zero row, so it
+    stays at 0 V and its charge flows to the reference, not to a terminal.
+    """
+    T, terminals = cap.terminal_map(conductors, model.series_positions())
+    for shield in design.shields:
+        row = f"shield/{shield.name}"
+        if row in conductors and shield.connection in terminals:
+            T[conductors.index(row), terminals.index(shield.connection)] = 1.0
+    return T, terminals
 
 
 def _eddy_problem(design: Design, model: AxisymmetricModel, rm: RegionMesh, order: int) -> EddyCurrentProblem:
@@ -316,29 +388,58 @@ def _eddy_problem(design: Design, model: AxisymmetricModel, rm: RegionMesh, orde
                 strings.append(tuple(t.region for t in string))
             groups.append(tuple(strings))
         circuits.append(WindingCircuit(winding.name, tuple(groups)))
+    circuits += shield_circuits(model, conductivity)
     return EddyCurrentProblem(rm, permeability, conductivity, circuits, order=order)
+
+
+def shield_circuits(model: AxisymmetricModel, conductivity: dict[str, float]) -> list[WindingCircuit]:
+    """Return one open circuit per conducting shield ring, after the windings.
+
+    A slit shield ring is a solid conductor whose net circumferential current is zero:
+    the solver's current constraint with I = 0, so eddy currents circulate within its
+    cross-section only. Each ring is its own circuit, because the slits of the rings are
+    not connected. A comb (zero conductivity) has no circuit.
+    """
+    circuits = []
+    for regions in model.shields.values():
+        for region in regions:
+            if conductivity.get(region, 0.0) > 0.0:
+                circuits.append(WindingCircuit(region, (((region,),),)))
+    return circuits
+
+
+def circuit_currents(design: Design, solution: EddyCurrentSolution, currents) -> np.ndarray:
+    """Return the winding currents padded with zeros for the open shield circuits."""
+    full = np.zeros(solution.impedance.shape[0], dtype=complex)
+    full[: len(design.windings)] = currents
+    return full
 
 
 def _frequency_result(design: Design, model: AxisymmetricModel, solution: EddyCurrentSolution) -> FrequencyResult:
     windings = [w.name for w in design.windings]
     currents = np.array([design.excitation.currents[w] for w in windings], dtype=complex)
-    Z = solution.impedance
+    # Shield circuits carry no net current, so the winding block of Z is the winding
+    # impedance matrix with the shields in place.
+    Z = solution.impedance[: len(windings), : len(windings)]
     f = solution.frequency
+    all_currents = circuit_currents(design, solution, currents)
 
-    losses = solution.region_losses(currents)
+    losses = solution.region_losses(all_currents)
     copper = {
         w: sum(losses.get(t.region, 0.0) for t in model.turns[w]) for w in windings
     }
     turn_regions = {t.region for turns in model.turns.values() for t in turns}
-    eddy_core = sum(v for k, v in losses.items() if k not in turn_regions)
-    magnetic_loss, _ = solution.magnetic_loss_and_energy(currents)
+    shield_regions = {r for regions in model.shields.values() for r in regions}
+    shield_loss = sum(v for k, v in losses.items() if k in shield_regions)
+    eddy_core = sum(v for k, v in losses.items() if k not in turn_regions and k not in shield_regions)
+    magnetic_loss, _ = solution.magnetic_loss_and_energy(all_currents)
     # Rac is undefined for a winding without current (an open winding): NaN.
     rac = {
         w: 2.0 * copper[w] / abs(currents[i]) ** 2 if abs(currents[i]) > 0.0 else float("nan")
         for i, w in enumerate(windings)
     }
 
-    sc_currents = imp.short_circuit_currents(Z)
+    sc_currents = circuit_currents(design, solution, imp.short_circuit_currents(Z))
     _, energy = solution.magnetic_loss_and_energy(sc_currents)
     return FrequencyResult(
         frequency=f,
@@ -349,8 +450,9 @@ def _frequency_result(design: Design, model: AxisymmetricModel, solution: EddyCu
         ac_resistance=rac,
         copper_loss=copper,
         core_loss=eddy_core + magnetic_loss,
-        input_power=solution.input_power(currents).real,
+        input_power=solution.input_power(all_currents).real,
         turn_loss={t.region: losses.get(t.region, 0.0) for turns in model.turns.values() for t in turns},
+        shield_loss=shield_loss,
     )
 
 

@@ -20,6 +20,15 @@ _QUANTITIES: tuple[tuple[str, str, str], ...] = (
     (r"C_cm_effective_pF", "effective common-mode capacitance", "pF"),
     (r"C\[(?P<a>[^|\]]+)\|(?!ground\])(?P<b>[^|\]]+)\]_pF", "capacitance {a} to {b}", "pF"),
     (r"C\[(?P<a>[^|\]]+)\|ground\]_pF", "capacitance {a} to ground", "pF"),
+    (r"Q_cm_edge_nC", "common-mode charge per switching edge", "nC"),
+    (r"C_core\[(?P<a>[^\]]+)\]_pF", "capacitance of {a} to the core", "pF"),
+    (r"C3model_C1_pF", "three-capacitor model C1 (P.start to common)", "pF"),
+    (r"C3model_C2_pF", "three-capacitor model C2 (S.start to common)", "pF"),
+    (r"C3model_C3_pF", "three-capacitor model C3 (P.start to S.start)", "pF"),
+    (r"C3model_Ceq_pF", "three-capacitor model, C across the primary", "pF"),
+    (r"CM_margin_QP_dB", "CM margin to CISPR 32 B, quasi-peak", "dB"),
+    (r"CM_margin_AV_dB", "CM margin to CISPR 32 B, average", "dB"),
+    (r"P_shield_(?P<f>[^_]+)_mW", "shield loss at {f}", "mW"),
     (r"L_leak_(?P<f>[^_]+)_nH", "leakage inductance at {f}", "nH"),
     (r"L_mag_(?P<f>[^_]+)_uH", "magnetizing inductance at {f}", "uH"),
     (r"Rdc_(?P<w>.+)_mOhm", "DC resistance Rdc of {w}", "mOhm"),
@@ -145,6 +154,9 @@ def format_table(comparison) -> str:
     lines = [title]
     if comparison.results:
         lines.append(describe_core(comparison.results[0]))
+        common_mode = describe_common_mode(comparison.results[0])
+        if common_mode:
+            lines.append(common_mode)
     return "\n".join(lines) + "\n" + _render(["quantity", "unit", *patterns], rows, text_columns=2)
 
 
@@ -167,3 +179,50 @@ def describe_core(result) -> str:
             f" ferrite µ scaled by {core.permeability_scale:.3f} to match its Σl/A)"
         )
     return line
+
+
+def describe_common_mode(result) -> str:
+    """Return one line on the converter preset and waveform behind the common-mode rows."""
+    cm = getattr(result, "common_mode", None)
+    if cm is None:
+        return ""
+    w = cm.waveform
+    swings = ", ".join(f"{name} {value:+.3g}" for name, value in cm.swings.items())
+    return (
+        f"common mode: converter {cm.converter} (swings per V_sw: {swings}); switching node "
+        f"{w.amplitude:g} V, {w.rise_time * 1e9:g} ns edges, {w.frequency / 1e3:g} kHz, duty {w.duty:g}; "
+        "CISPR 32 class B mains limits, 25 Ohm LISN (CM)"
+    )
+
+
+def format_search(design, result, top: int = 10) -> str:
+    """Render a search: the best ``top`` cases by |C_cm| and every Pareto-optimal case.
+
+    Pareto-optimal cases are marked with ``*``.
+    """
+    from femstack.pipeline import frequency_tag
+
+    frequency = _frequency_text(frequency_tag(result.frequency))
+    header = ["rank", "pattern", "orientation", "C_cm pF", "C_ps pF", f"L_leak {frequency} nH", "pareto"]
+    rows = []
+    for rank, case in enumerate(result.cases, start=1):
+        if rank > top and not case.pareto:
+            continue
+        rows.append(
+            [
+                str(rank),
+                case.pattern,
+                case.label,
+                format_value(case.common_mode * 1e12),
+                format_value(case.interwinding * 1e12),
+                format_value(case.leakage * 1e9),
+                "*" if case.pareto else "",
+            ]
+        )
+    patterns = sorted({case.pattern for case in result.cases})
+    title = (
+        f"{design.name}: {len(result.cases)} cases over {len(patterns)} patterns, converter {result.converter}; "
+        f"ranked by |C_cm|, * = Pareto-optimal in |C_cm| and leakage"
+    )
+    return title + "\n" + _render(header, rows, text_columns=3)
+

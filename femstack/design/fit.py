@@ -43,6 +43,7 @@ def check_fit(design: Design) -> None:
     """
     problems: list[DesignProblem] = []
     problems.extend(_width_problems(design))
+    problems.extend(_shield_width_problems(design))
     stack_problem = _height_problem(design)
     if stack_problem is not None:
         problems.append(stack_problem)
@@ -83,6 +84,23 @@ def _width_problems(design: Design) -> list[DesignProblem]:
                     f"{format_length(winding.spacing)}), but {available_text}; it is too wide by "
                     f"{format_length(needed - available)}",
                     reason="too wide with trace width",
+                )
+            )
+    return problems
+
+
+def _shield_width_problems(design: Design) -> list[DesignProblem]:
+    available = design.core.window_width - 2 * design.stackup.clearance
+    problems = []
+    for index, shield in enumerate(design.shields):
+        if shield.width is not None and shield.width > available:
+            problems.append(
+                DesignProblem(
+                    f"shields[{index}].width",
+                    format_length(shield.width),
+                    f"the available width is {format_length(available)} (window width - 2 x clearance); "
+                    f"it is too wide by {format_length(shield.width - available)}",
+                    reason="too wide with width",
                 )
             )
     return problems

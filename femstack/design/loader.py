@@ -73,6 +73,26 @@ Optional keys and tables:
   - ``series_order = [2, 1, 3]``: the order in which the winding's own layers are
     connected, as 1-based positions counted bottom to top. The default is bottom to top.
   - ``conductivity = "5.8e7 S/m"``: the default is copper.
+  - ``layer_starts = ["outer", "inner"]``: where the series path enters each series
+    group of layers, in series order; the default alternates, starting at the outer turn.
+  - ``dot = "end"``: the terminal that carries the dot of the converter schematic,
+    default ``"start"`` (used by the converter presets of ``[terminals]``).
+* ``[terminals]``: ``converter = "flyback"`` picks a terminal-swing preset: ``"custom"``
+  (the default), ``"flyback"``, ``"forward"``, ``"half-bridge-llc"``, ``"full-bridge"``,
+  ``"dual-active-bridge"`` (see ``femstack.post.converters``). With ``"custom"``,
+  ``swings = { "S.end" = -0.25 }`` sets swings in units of the switching-node swing.
+* ``[[shields]]``: a copper shield layer, put on a layer by its symbol in a pattern
+  (``"PPXSS"``); a pattern letter ``-`` leaves a layer without copper::
+
+      [[shields]]
+      name = "shield"
+      symbol = "X"            # default "X"
+      kind = "full"           # "full" (slit plane) or "comb"
+      connection = "P.end"    # a terminal name, "core", "quiet" or "floating" (default)
+      width = "8 mm"          # default: window width less the clearance on both sides
+* ``[emi]``: the switching-node waveform of the conducted CM noise estimate, every key
+  optional: ``amplitude = "400 V"``, ``rise_time = "20 ns"``,
+  ``switching_frequency = "200 kHz"``, ``duty = 0.5`` (these are the defaults).
 * ``[excitation.phase_deg]``: phase of each winding's current in degrees, such as
   ``S = 180``. The default is 0 for the first winding and 180 for every other winding
   (load current, ampere-turns opposing).
@@ -142,6 +162,7 @@ from femstack.design.units import (
     parse_dimensionless,
     parse_frequency,
     parse_length,
+    parse_positive,
 )
 from femstack.errors import MISSING, DesignError, DesignProblem
 
@@ -156,7 +177,9 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_TOP_KEYS = ("name", "core", "stackup", "windings", "arrangement", "excitation", "terminals", "mesh")
+_TOP_KEYS = ("name", "core", "stackup", "windings", "arrangement", "excitation", "terminals", "mesh", "shields", "emi")
+_OPTIONAL_TOP_KEYS = ("mesh", "shields", "emi")
+_EMI_KEYS = ("amplitude", "rise_time", "switching_frequency", "duty")
 _CORE_KEYS = ("e_half", "plate", "material", "air_gap", "residual_gap", "electrostatic")
 _E_HALF_KEYS = ("name", "overall_length", "window_span", "depth", "height", "centre_leg_width", "leg_height", "source")
 _PLATE_KEYS = ("name", "length", "depth", "thickness", "source")
@@ -181,10 +204,13 @@ _WINDING_KEYS = (
     "parallel_layers",
     "series_order",
     "conductivity",
+    "layer_starts",
+    "dot",
 )
+_SHIELD_KEYS = ("name", "symbol", "kind", "connection", "width", "conductivity")
 _ARRANGEMENT_KEYS = ("patterns",)
 _EXCITATION_KEYS = ("frequencies", "currents", "phase_deg")
-_TERMINAL_KEYS = ("switching", "quiet")
+_TERMINAL_KEYS = ("switching", "quiet", "converter", "swings")
 _MESH_KEYS = (
     "element_order",
     "copper_size_per_skin_depth",
@@ -366,7 +392,7 @@ def _parse_choice(value: Any, path: str, choices: tuple[str, ...]) -> str:
 
 def _build_design(raw: Mapping[str, Any], *, origin: str) -> Design:
     problems = _Problems()
-    _check_keys(raw, "", _TOP_KEYS, [key for key in _TOP_KEYS if key != "mesh"], problems)
+    _check_keys(raw, "", _TOP_KEYS, [key for key in _TOP_KEYS if key not in _OPTIONAL_TOP_KEYS], problems)
 
     data: dict[str, Any] = {}
     if "name" in raw:
@@ -378,6 +404,8 @@ def _build_design(raw: Mapping[str, Any], *, origin: str) -> Design:
         "arrangement": _parse_arrangement,
         "terminals": _parse_terminals,
         "mesh": _parse_mesh,
+        "shields": _parse_shields,
+        "emi": _parse_emi,
     }
     for key, parse in sections.items():
         if key in raw:
@@ -684,7 +712,63 @@ def _parse_winding(value: Any, path: str, problems: _Problems) -> dict[str, Any]
             )
         else:
             problems.add(DesignError(field, order, "expected a list of 1-based layer positions, such as [2, 1]"))
+    if "layer_starts" in table:
+        starts = table["layer_starts"]
+        field = _join(path, "layer_starts")
+        if isinstance(starts, (list, tuple)):
+            winding["layer_starts"] = tuple(
+                problems.call(_parse_choice, item, _join(field, index), ("outer", "inner"))
+                for index, item in enumerate(starts)
+            )
+        else:
+            problems.add(DesignError(field, starts, "expected a list of 'outer' or 'inner', one per series group, such as ['inner', 'outer']"))
+    if "dot" in table:
+        winding["dot"] = problems.call(_parse_choice, table["dot"], _join(path, "dot"), ("start", "end"))
     return winding
+
+
+def _parse_emi(value: Any, path: str, problems: _Problems) -> dict[str, Any] | None:
+    table = _table(value, path, problems)
+    if table is None:
+        return None
+    _check_keys(table, path, _EMI_KEYS, (), problems)
+    emi: dict[str, Any] = {}
+    if "amplitude" in table:
+        emi["amplitude"] = problems.call(parse_positive, table["amplitude"], _join(path, "amplitude"), "voltage")
+    if "rise_time" in table:
+        emi["rise_time"] = problems.call(parse_positive, table["rise_time"], _join(path, "rise_time"), "time")
+    if "switching_frequency" in table:
+        emi["switching_frequency"] = problems.call(
+            parse_frequency, table["switching_frequency"], _join(path, "switching_frequency")
+        )
+    if "duty" in table:
+        emi["duty"] = problems.call(parse_dimensionless, table["duty"], _join(path, "duty"))
+    return emi
+
+
+def _parse_shields(value: Any, path: str, problems: _Problems) -> list[dict[str, Any]] | None:
+    if not isinstance(value, (list, tuple)):
+        problems.add(DesignError(path, value, "expected [[shields]] tables"))
+        return None
+    shields = []
+    for index, entry in enumerate(value):
+        field = _join(path, index)
+        table = _table(entry, field, problems)
+        if table is None:
+            continue
+        _check_keys(table, field, _SHIELD_KEYS, ("name",), problems)
+        shield: dict[str, Any] = {}
+        for key in ("name", "symbol", "connection"):
+            if key in table:
+                shield[key] = problems.call(_parse_text, table[key], _join(field, key))
+        if "kind" in table:
+            shield["kind"] = problems.call(_parse_choice, table["kind"], _join(field, "kind"), ("full", "comb"))
+        if "width" in table:
+            shield["width"] = problems.call(parse_length, table["width"], _join(field, "width"))
+        if "conductivity" in table:
+            shield["conductivity"] = problems.call(parse_conductivity, table["conductivity"], _join(field, "conductivity"))
+        shields.append(shield)
+    return shields
 
 
 def _parse_arrangement(value: Any, path: str, problems: _Problems) -> dict[str, Any] | None:
@@ -794,6 +878,17 @@ def _parse_terminals(value: Any, path: str, problems: _Problems) -> dict[str, An
             )
         else:
             problems.add(DesignError(field, quiet, "expected a list of terminal names, such as ['P.end', 'S.start']"))
+    if "converter" in table:
+        terminals["converter"] = problems.call(
+            _parse_text, table["converter"], _join(path, "converter"), description="a converter preset name such as 'flyback'"
+        )
+    if "swings" in table:
+        field = _join(path, "swings")
+        swings = _table(table["swings"], field, problems)
+        if swings is not None:
+            terminals["swings"] = {
+                name: problems.call(parse_dimensionless, item, _join(field, name)) for name, item in swings.items()
+            }
     return terminals
 
 

@@ -41,13 +41,17 @@ __all__ = [
     "Design",
     "EHalf",
     "EffectiveParameters",
+    "EmiOptions",
     "Excitation",
     "Material",
     "MeshOptions",
     "Plate",
+    "Shield",
     "StackUp",
     "Terminals",
     "Winding",
+    "CONVERTER_PRESETS",
+    "EMPTY_LAYER",
     "design_error_from_validation",
     "format_frequency",
     "format_length",
@@ -63,6 +67,14 @@ NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 PositiveInt = Annotated[int, Field(ge=1, strict=True)]
 
 WINDING_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+EMPTY_LAYER = "-"
+"""Pattern symbol of a layer without copper, so one stack-up serves patterns with and
+without a shield layer."""
+
+CONVERTER_PRESETS = ("custom", "flyback", "forward", "half-bridge-llc", "full-bridge", "dual-active-bridge")
+"""Names of the terminal-swing presets of `femstack.post.converters`; "custom" uses
+`Terminals.switching`, `Terminals.quiet` and `Terminals.swings` as given."""
 
 
 def format_length(value: float) -> str:
@@ -420,6 +432,19 @@ class Winding(_FrozenModel):
         among its layers counted bottom to top. None means bottom to top.
     conductivity : float
         Conductivity of the trace in S/m. Defaults to copper.
+    layer_starts : tuple of {"outer", "inner"} or None
+        Where the series path enters each series group of layers (a layer, or layers in
+        parallel), in series order: at the outermost turn (the spiral runs inward) or at
+        the innermost turn (it runs outward). None alternates outer, inner, outer, ... as
+        a two-layer PCB spiral with one via does. This sets the spiral direction of each
+        layer and which end of it is its start, so it changes the potential along the
+        layer without changing the turns.
+    dot : {"start", "end"}
+        The terminal of this winding that carries the dot of the converter schematic.
+        All turns of the model circulate in the same sense, so the voltage from start to
+        end of every winding has the same sign; ``dot = "end"`` on the secondary swaps
+        its terminals in the circuit (reversed dot polarity). Used by the converter
+        presets.
     """
 
     name: str
@@ -431,6 +456,8 @@ class Winding(_FrozenModel):
     parallel_layers: PositiveInt = 1
     series_order: tuple[Annotated[int, Field(strict=True)], ...] | None = None
     conductivity: PositiveFloat = COPPER_CONDUCTIVITY
+    layer_starts: tuple[Literal["outer", "inner"], ...] | None = None
+    dot: Literal["start", "end"] = "start"
 
     @model_validator(mode="before")
     @classmethod
@@ -479,6 +506,59 @@ class Winding(_FrozenModel):
     def terminal_names(self) -> tuple[str, str]:
         """Names of the start and end terminals, ``<name>.start`` and ``<name>.end``."""
         return (f"{self.name}.start", f"{self.name}.end")
+
+
+class Shield(_FrozenModel):
+    """A copper shield layer placed in the stack between windings.
+
+    A pattern puts the shield on a layer with its symbol, such as ``"PPXSS"``. Every
+    layer that carries the symbol is one copper ring, and all of them belong to the
+    same shield conductor (connected by vias).
+
+    Attributes
+    ----------
+    name : str
+        Shield name, such as ``"shield"``; same rules as a winding name.
+    symbol : str
+        One upper-case letter that stands for the shield in arrangement patterns.
+        Default ``"X"``.
+    kind : {"full", "comb"}
+        ``"full"``: a plane with one radial slit, so it is not a shorted turn. In the
+        eddy-current model it carries zero net circumferential current, but eddy
+        currents circulate within its cross-section. ``"comb"``: radial fingers from a
+        spine; the fingers cut the circumferential current paths, so the eddy-current
+        model treats it as non-conducting (see docs/model.md for the limits).
+    connection : str
+        What the shield is tied to: a terminal name such as ``"P.end"``, ``"core"``
+        (only for a conducting core), ``"quiet"`` (the quiet reference of the converter,
+        such as the input bus return, which does not swing) or ``"floating"`` (zero net
+        charge). In a full bridge no winding terminal is quiet, so tie it to "quiet".
+    width : float or None
+        Radial width of the copper in m, centred in the window. None fills the window
+        width less the clearance on both sides.
+    conductivity : float
+        Conductivity in S/m. Defaults to copper.
+    """
+
+    name: str
+    symbol: str = "X"
+    kind: Literal["full", "comb"] = "full"
+    connection: str = "floating"
+    width: PositiveFloat | None = None
+    conductivity: PositiveFloat = COPPER_CONDUCTIVITY
+
+    @model_validator(mode="after")
+    def _check_shield(self) -> "Shield":
+        problems = []
+        if not WINDING_NAME_PATTERN.match(self.name):
+            problems.append(
+                DesignProblem("name", self.name, "expected a letter followed by letters, digits, '_' or '-'")
+            )
+        if len(self.symbol) != 1 or not ("A" <= self.symbol <= "Z"):
+            problems.append(DesignProblem("symbol", self.symbol, "expected one upper-case letter A-Z"))
+        if problems:
+            raise DesignError.from_problems(problems)
+        return self
 
 
 class Arrangement(_FrozenModel):
@@ -540,10 +620,21 @@ class Terminals(_FrozenModel):
         such as ``"P.start"``. The start of a winding is the start of its series order.
     quiet : tuple of str
         Terminals at a quiet (AC ground) potential.
+    converter : str
+        Terminal-swing preset, one of `CONVERTER_PRESETS`. ``"custom"`` (the default)
+        uses `switching`, `quiet` and `swings` as given; a preset derives every swing
+        from the switching terminal, the turns ratio and the dot polarity
+        (`femstack.post.converters`).
+    swings : dict of str to float
+        Custom swing of terminals in units of the switching-node swing, such as
+        ``{"S.end": -0.25}``; only with ``converter = "custom"``. Terminals not listed
+        follow `switching` (1) and `quiet` (0); unlisted others are quiet too.
     """
 
     switching: str
     quiet: tuple[str, ...] = ()
+    converter: str = "custom"
+    swings: dict[str, Annotated[float, Field(allow_inf_nan=False)]] = {}
 
 
 class MeshOptions(_FrozenModel):
@@ -577,6 +668,42 @@ class MeshOptions(_FrozenModel):
     size_factor: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
 
 
+class EmiOptions(_FrozenModel):
+    """Switching-node waveform for the conducted common-mode noise estimate.
+
+    The defaults are an example operating point (a 400 V bus switched at 200 kHz with
+    20 ns edges), not data of the design; set them in the design's ``[emi]`` table.
+
+    Attributes
+    ----------
+    amplitude : float
+        Switching-node voltage step V_sw, in V.
+    rise_time : float
+        Rise time (= fall time) of the trapezoid, in s.
+    switching_frequency : float
+        Switching frequency, in Hz.
+    duty : float
+        On-time over period at half amplitude, between 0 and 1.
+    """
+
+    amplitude: PositiveFloat = 400.0
+    rise_time: PositiveFloat = 20e-9
+    switching_frequency: PositiveFloat = 200e3
+    duty: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.5
+
+    @model_validator(mode="after")
+    def _check_edges(self) -> "EmiOptions":
+        shortest = min(self.duty, 1.0 - self.duty) / self.switching_frequency
+        if self.rise_time > shortest:
+            raise DesignError(
+                "rise_time",
+                f"{self.rise_time * 1e9:.6g} ns",
+                f"expected at most the shorter of the on and off times, {shortest * 1e9:.6g} ns, "
+                f"at {format_frequency(self.switching_frequency)} and duty {self.duty:g}",
+            )
+        return self
+
+
 # ---------------------------------------------------------------------------------------
 # Design
 # ---------------------------------------------------------------------------------------
@@ -603,6 +730,10 @@ class Design(_FrozenModel):
         Terminal roles.
     mesh : MeshOptions
         Meshing options.
+    shields : tuple of Shield
+        Shield layers; empty by default.
+    emi : EmiOptions
+        Switching-node waveform of the common-mode noise estimate.
     """
 
     name: Annotated[str, Field(min_length=1)]
@@ -613,6 +744,8 @@ class Design(_FrozenModel):
     excitation: Excitation
     terminals: Terminals
     mesh: MeshOptions = MeshOptions()
+    shields: tuple[Shield, ...] = ()
+    emi: EmiOptions = EmiOptions()
 
     @model_validator(mode="after")
     def _check_design(self) -> "Design":
@@ -680,6 +813,7 @@ class Design(_FrozenModel):
         ------
         DesignError
             If the pattern does not have one letter per layer or contains an unknown symbol.
+            NOTE: a shield layer or an empty layer (``-``) is such a symbol here.
         """
         pattern = self._checked_pattern(pattern)
         return tuple(self.winding_by_symbol(letter) for letter in pattern)
@@ -728,8 +862,10 @@ def _design_problems(design: Design) -> list[DesignProblem]:
     layer_counts, pattern_problems = _pattern_problems(design)
     problems.extend(pattern_problems)
     problems.extend(_series_order_problems(design, layer_counts))
+    problems.extend(_layer_start_problems(design, layer_counts))
     problems.extend(_current_problems(design))
     problems.extend(_terminal_problems(design))
+    problems.extend(_shield_problems(design))
     return problems
 
 
@@ -759,6 +895,21 @@ def _winding_identity_problems(design: Design) -> list[DesignProblem]:
             )
         else:
             seen_symbols[winding.symbol] = index
+    for index, shield in enumerate(design.shields):
+        if shield.name in seen_names:
+            problems.append(
+                DesignProblem(f"shields[{index}].name", shield.name, "expected a name that no winding or other shield has")
+            )
+        seen_names.setdefault(shield.name, index)
+        if shield.symbol in seen_symbols:
+            problems.append(
+                DesignProblem(
+                    f"shields[{index}].symbol",
+                    shield.symbol,
+                    "expected a symbol that no winding or other shield has, so set 'symbol' on the shield",
+                )
+            )
+        seen_symbols.setdefault(shield.symbol, index)
     return problems
 
 
@@ -789,13 +940,16 @@ def _pattern_problems(design: Design) -> tuple[dict[int, int], list[DesignProble
                 )
             )
             continue
-        unknown = sorted({letter for letter in pattern if letter not in symbols})
+        other_symbols = {shield.symbol for shield in design.shields} | {EMPTY_LAYER}
+        unknown = sorted({letter for letter in pattern if letter not in symbols and letter not in other_symbols})
         if unknown:
+            shield_text = "".join(f", shield symbol {shield.symbol}" for shield in design.shields)
             problems.append(
                 DesignProblem(
                     field,
                     pattern,
-                    f"expected only winding symbols ({symbol_list}); unknown: {', '.join(unknown)}",
+                    f"expected only winding symbols ({symbol_list}){shield_text} or {EMPTY_LAYER!r} for a layer "
+                    f"without copper; unknown: {', '.join(unknown)}",
                 )
             )
             continue
@@ -861,6 +1015,44 @@ def _series_order_problems(design: Design, layer_counts: dict[int, int]) -> list
     return problems
 
 
+def _layer_start_problems(design: Design, layer_counts: dict[int, int]) -> list[DesignProblem]:
+    problems = []
+    for index, winding in enumerate(design.windings):
+        if winding.layer_starts is None or index not in layer_counts:
+            continue
+        groups = layer_counts[index] // winding.parallel_layers
+        if len(winding.layer_starts) != groups:
+            problems.append(
+                DesignProblem(
+                    f"windings[{index}].layer_starts",
+                    list(winding.layer_starts),
+                    f"expected {groups} entries, 'outer' or 'inner', one per series group of the winding's "
+                    f"{layer_counts[index]} layers in series order",
+                )
+            )
+    return problems
+
+
+def _shield_problems(design: Design) -> list[DesignProblem]:
+    problems = []
+    allowed = ["floating", "core", "quiet", *design.terminal_names()]
+    conducting_core = design.core.electrostatic in ("floating", "grounded")
+    for index, shield in enumerate(design.shields):
+        field = f"shields[{index}].connection"
+        if shield.connection not in allowed:
+            problems.append(DesignProblem(field, shield.connection, f"expected one of {', '.join(allowed)}"))
+        elif shield.connection == "core" and not conducting_core:
+            problems.append(
+                DesignProblem(
+                    field,
+                    shield.connection,
+                    f"the core is electrostatically a {design.core.electrostatic}, not a conductor, so a shield "
+                    "cannot be tied to it; expected 'floating' or a terminal name",
+                )
+            )
+    return problems
+
+
 def _current_problems(design: Design) -> list[DesignProblem]:
     problems = []
     names = [winding.name for winding in design.windings]
@@ -906,6 +1098,36 @@ def _terminal_problems(design: Design) -> list[DesignProblem]:
                 f"expected a terminal of the first winding {first.name!r}: {', '.join(first.terminal_names)}",
             )
         )
+
+    converter = design.terminals.converter
+    if converter not in CONVERTER_PRESETS:
+        problems.append(
+            DesignProblem("terminals.converter", converter, f"expected one of {', '.join(CONVERTER_PRESETS)}")
+        )
+    elif converter != "custom" and len(design.windings) != 2:
+        problems.append(
+            DesignProblem(
+                "terminals.converter",
+                converter,
+                f"the presets model a primary and one secondary, but the design has {len(design.windings)} windings; "
+                "use 'custom' with terminals.swings",
+            )
+        )
+    if design.terminals.swings and converter != "custom":
+        problems.append(
+            DesignProblem(
+                "terminals.swings",
+                dict(design.terminals.swings),
+                f"custom swings apply only with converter = 'custom', but converter is {converter!r}",
+            )
+        )
+    for terminal in design.terminals.swings:
+        if terminal not in valid:
+            problems.append(
+                DesignProblem(
+                    f"terminals.swings.{terminal}", terminal, f"expected a terminal name: {valid_text}", reason="unknown terminal"
+                )
+            )
 
     seen: set[str] = set()
     for index, terminal in enumerate(design.terminals.quiet):

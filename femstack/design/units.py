@@ -46,6 +46,7 @@ __all__ = [
     "parse_dimensionless",
     "parse_frequency",
     "parse_length",
+    "parse_positive",
     "parse_quantity",
 ]
 
@@ -93,6 +94,8 @@ _DIMENSIONS: dict[str, tuple[str, str]] = {
     "length": ("[length]", "a length such as '0.2 mm' or '8 mil'"),
     "frequency": ("1 / [time]", "a frequency such as '500 kHz' or '1 MHz'"),
     "current": ("[current]", "a current such as '4 A' or '250 mA'"),
+    "voltage": ("[mass] * [length] ** 2 / [time] ** 3 / [current]", "a voltage such as '400 V'"),
+    "time": ("[time]", "a time such as '20 ns'"),
     "conductivity": (
         "[current] ** 2 * [time] ** 3 / [mass] / [length] ** 3",
         "a conductivity such as '5.8e7 S/m' or '58 MS/m'",
@@ -167,7 +170,9 @@ def parse_quantity(text: Any, dimension: str, field: str) -> float:
 
 
 def _example_unit(dimension: str) -> str:
-    return {"length": "mm", "frequency": "kHz", "current": "A", "conductivity": "S/m"}[dimension]
+    return {"length": "mm", "frequency": "kHz", "current": "A", "voltage": "V", "time": "ns", "conductivity": "S/m"}[
+        dimension
+    ]
 
 
 def _unit_factor(unit_text: str, dimension: str, field: str, text: str) -> float:
@@ -245,6 +250,19 @@ def parse_frequency(text: Any, field: str) -> float:
     """
     value = parse_quantity(text, "frequency", field)
     _check_sign(value, text, field, "frequency", allow_zero=False)
+    return value
+
+
+def parse_positive(text: Any, field: str, dimension: str) -> float:
+    """Parse a positive quantity of `dimension` (``"voltage"``, ``"time"``, ...) into SI units.
+
+    Raises
+    ------
+    DesignError
+        If the value is not of that dimension or is not positive.
+    """
+    value = parse_quantity(text, dimension, field)
+    _check_sign(value, text, field, dimension, allow_zero=False)
     return value
 
 

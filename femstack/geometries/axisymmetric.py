@@ -125,6 +125,7 @@ class AxisymmetricModel:
     turns: dict[str, tuple[TurnInfo, ...]]  # winding name → turns in series order
     core_regions: tuple[str, ...]
     conducting_gap_regions: tuple[str, ...]  # thin gap layers that belong to the core conductor
+    shields: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # shield name → ring regions
 
     def series_positions(self) -> dict[str, tuple[str, int, int]]:
         """Return turn region → (winding, series position, number of positions of that winding).
@@ -244,6 +245,12 @@ def build_axisymmetric_model(design: Design, pattern: str | None = None) -> Axis
 
     turns = _turn_shapes(design, pattern, layer_z, r1, r2, copper_size)
     shapes += [s for s, _ in turns]
+    shield_shapes = _shield_shapes(design, pattern, layer_z, r1, r2, copper_size)
+    shapes += shield_shapes
+    shields = {
+        shield.name: tuple(s.name for s in shield_shapes if s.name.startswith(f"shield/{shield.name}/"))
+        for shield in design.shields
+    }
     by_winding: dict[str, list[TurnInfo]] = {w.name: [] for w in design.windings}
     for _, info in turns:
         by_winding[info.winding].append(info)
@@ -276,7 +283,7 @@ def build_axisymmetric_model(design: Design, pattern: str | None = None) -> Axis
         delta * 1e6,
         f_max,
     )
-    return AxisymmetricModel(layout, geometry, pattern, ordered, core_regions, conducting_gaps)
+    return AxisymmetricModel(layout, geometry, pattern, ordered, core_regions, conducting_gaps, shields)
 
 
 def _core_geometry(design: Design) -> CoreGeometry:
@@ -358,9 +365,10 @@ def winding_layer_groups(design: Design, winding: Winding, pattern: str) -> list
 def _turn_shapes(design, pattern, layer_z, r1, r2, size):
     """Copper rings of every layer, with their series positions.
 
-    The series path spirals inward on the first group of layers (from the outermost
-    turn to a via at the innermost), outward on the next, and so on, as a two-layer
-    PCB spiral does.
+    By default the series path spirals inward on the first group of layers (from the
+    outermost turn to a via at the innermost), outward on the next, and so on, as a
+    two-layer PCB spiral does. ``Winding.layer_starts`` sets the entry end of each group
+    instead.
     """
     out = []
     for winding in design.windings:
@@ -370,7 +378,10 @@ def _turn_shapes(design, pattern, layer_z, r1, r2, size):
         r_start = 0.5 * (r1 + r2) - 0.5 * width
         copper = Material(conductivity=winding.conductivity)
         for g_index, group in enumerate(groups):
-            inward = g_index % 2 == 0
+            if winding.layer_starts is None:
+                inward = g_index % 2 == 0
+            else:
+                inward = winding.layer_starts[g_index] == "outer"
             for layer in group:
                 z0, z1 = layer_z[layer]
                 for j in range(n):
@@ -402,3 +413,37 @@ def _turn_shapes(design, pattern, layer_z, r1, r2, size):
                     )
                     out.append((rect, info))
     return out
+
+
+def _shield_shapes(design, pattern, layer_z, r1, r2, size) -> list[Rect]:
+    """Copper rings of the shield layers, centred in the window.
+
+    A comb gets zero conductivity: its fingers cut the circumferential current paths,
+    so the axisymmetric eddy-current model leaves it out. The electrostatic model
+    treats every shield ring as a conductor regardless of its conductivity.
+    """
+    clearance = design.stackup.clearance
+    shapes = []
+    for shield in design.shields:
+        width = shield.width if shield.width is not None else (r2 - r1) - 2.0 * clearance
+        ra = 0.5 * (r1 + r2) - 0.5 * width
+        conductivity = shield.conductivity if shield.kind == "full" else 0.0
+        for layer, letter in enumerate(pattern):
+            if letter != shield.symbol:
+                continue
+            z0, z1 = layer_z[layer]
+            shapes.append(
+                Rect(
+                    f"shield/{shield.name}/L{layer + 1}",
+                    ra,
+                    ra + width,
+                    z0,
+                    z1,
+                    "copper",
+                    Material(conductivity=conductivity),
+                    priority=PRIORITY_COPPER,
+                    mesh_size=size,
+                    layer=layer,
+                )
+            )
+    return shapes

@@ -1,0 +1,1 @@
+"""Studies over many cases of a design: searches and sweeps."""
