@@ -43,11 +43,39 @@ logger = logging.getLogger(__name__)
 DORFLER_THETA = 0.5
 
 
+def _parents(coarse: MeshTri, fine: MeshTri, candidates: int = 12) -> np.ndarray:
+    """Return, for each fine triangle, the coarse triangle that contains its centroid.
+
+    The candidates are the coarse triangles with the nearest centroids; the first whose
+    barycentric coordinates of the point are all non-negative (to round-off) wins.
+    """
+    from scipy.spatial import cKDTree
+
+    points = fine.p[:, fine.t].mean(axis=1).T
+    coarse_centroids = coarse.p[:, coarse.t].mean(axis=1).T
+    _, nearest = cKDTree(coarse_centroids).query(points, k=min(candidates, coarse.t.shape[1]))
+    nearest = np.atleast_2d(nearest.T).T
+    a, b, c = (coarse.p[:, coarse.t[i]].T for i in range(3))
+    parent = nearest[:, 0].copy()
+    found = np.zeros(len(points), dtype=bool)
+    for column in nearest.T:
+        e0, e1 = b[column] - a[column], c[column] - a[column]
+        d = points - a[column]
+        det = e0[:, 0] * e1[:, 1] - e0[:, 1] * e1[:, 0]
+        s = (d[:, 0] * e1[:, 1] - d[:, 1] * e1[:, 0]) / det
+        t = (e0[:, 0] * d[:, 1] - e0[:, 1] * d[:, 0]) / det
+        inside = (s >= -1e-9) & (t >= -1e-9) & (s + t <= 1.0 + 1e-9) & ~found
+        parent[inside] = column[inside]
+        found |= inside
+    if not np.all(found):
+        logger.warning("%d refined triangles found no parent; they take the nearest one's region",
+                       int(np.sum(~found)))
+    return parent
+
+
 def _with_mesh(region_mesh: RegionMesh, mesh: MeshTri) -> RegionMesh:
     """Return a RegionMesh on ``mesh`` whose triangles take the region of their parent."""
-    centroids = mesh.p[:, mesh.t].mean(axis=1)
-    parent = region_mesh.mesh.element_finder()(centroids[0], centroids[1])
-    element_region = region_mesh.element_region[parent]
+    element_region = region_mesh.element_region[_parents(region_mesh.mesh, mesh)]
     return dataclasses.replace(region_mesh, mesh=mesh, element_region=element_region)
 
 
@@ -127,7 +155,7 @@ def jump_indicators(
         Use the tangential-field jump of the A_φ formulation instead of the flux jump.
     """
     mesh = basis.mesh
-    sides = [InteriorFacetBasis(mesh, basis.elem, side=i, intorder=basis.intorder) for i in (0, 1)]
+    sides = [InteriorFacetBasis(mesh, basis.elem, side=i, intorder=2 * basis.elem.maxdeg + 1) for i in (0, 1)]
     facets = sides[0].find
     tind = [s.tind for s in sides]
     keep = ~(excluded[tind[0]] | excluded[tind[1]])

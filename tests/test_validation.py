@@ -1,0 +1,131 @@
+"""The validation package: closed-form suite on small meshes, convergence rates, refinement.
+
+The closed-form cases run here with every element size doubled (scale 2). Their
+default-mesh tolerances are checked by ``python -m femstack.validation``; the tolerances
+below are the ones that hold on the coarser meshes, stated per case.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from femstack.validation import cases, convergence, refinement
+
+# Tolerance at scale 2 per case: measured worst error on the coarse mesh, with margin.
+COARSE_TOLERANCE = {
+    "coaxial_line": 1e-4,  # measured 1.3e-5
+    "concentric_spheres": 3e-3,  # measured −1.4e-3 (O(h²) polygon)
+    "parallel_plates": 0.03,  # measured +0.6 %
+    "facing_layers": 0.02,  # measured 0.7 %
+    "round_wire": 0.01,  # measured 0.23 %
+    "dowell": 0.05,  # measured 3.8 % (m = 4, Δ = 2, outer layer)
+    "mmf_leakage": 0.01,  # measured 1.3e-5
+    "gapped_core": 0.05,  # measured −0.8 %
+}
+
+
+@pytest.mark.parametrize("name", list(cases.CASES))
+def test_closed_form_case_coarse_mesh(name):
+    if name == "dowell":
+        results = cases.dowell(scale=2.0, layers=(1, 4), ratios=(0.3, 2.0, 5.0))
+    elif name == "mmf_leakage":
+        results = cases.mmf_leakage(scale=2.0)
+    else:
+        results = cases.CASES[name](scale=2.0)
+    assert results
+    for result in results:
+        assert abs(result.error) <= COARSE_TOLERANCE[name], (result.case, result.parameter, result.error)
+
+
+def test_interleaving_orders_are_complete():
+    # C(4,2) = 6 orders of 2 P and 2 S; reversal and the P/S swap leave 3. For 8 layers
+    # C(8,4) = 70 orders leave 23 (Burnside's lemma: (70 + 6 + 0 + 16)/4).
+    assert sorted(cases.interleaving_orders(4)) == ["PPSS", "PSPS", "PSSP"]
+    assert len(cases.interleaving_orders(8)) == 23
+
+
+@pytest.mark.parametrize("order, theory", [(1, 2.0), (2, 4.0)])
+def test_coax_rate_matches_theory(order, theory):
+    study, exact = convergence.coax_study(order, levels=4 if order == 1 else 3)
+    # Smooth field, exact geometry: C error ~ h^(2p).
+    assert study.rate_in_h("C", exact) == pytest.approx(theory, abs=0.2)
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_spheres_rate_is_geometry_limited(order):
+    study, exact = convergence.spheres_study(order, levels=3, size=0.4e-3)
+    # Straight-sided triangles on a circle: O(h²) for either order.
+    assert study.rate_in_h("C", exact) == pytest.approx(2.0, abs=0.2)
+
+
+def test_corner_uniform_rate_is_four_thirds():
+    uniform = convergence.corner_study(1, "uniform", 4, scale=2.0)
+    adaptive = convergence.corner_study(2, "adaptive", 12, scale=2.0)
+    reference = adaptive.values["C"][-1]
+    # 270° corners: φ ~ ρ^(2/3), energy error ~ h^(4/3).
+    assert uniform.rate_in_h("C", reference) == pytest.approx(4.0 / 3.0, abs=0.2)
+
+
+def test_adaptive_beats_uniform_at_corners():
+    uniform = convergence.corner_study(2, "uniform", 3, scale=2.0)
+    adaptive = convergence.corner_study(2, "adaptive", 12, scale=2.0)
+    reference = adaptive.values["C"][-1]
+    uniform_error = abs(uniform.values["C"][-1] - reference)
+    # Fewer unknowns than the finest uniform mesh and a smaller error.
+    index = int(np.searchsorted(adaptive.unknowns, uniform.unknowns[-1])) - 1
+    assert adaptive.unknowns[index] < uniform.unknowns[-1]
+    assert abs(adaptive.values["C"][index] - reference) < uniform_error
+
+
+def test_refinement_keeps_regions_and_area():
+    rm = convergence.corner_layout(2.0)
+    fine = refinement.refine_uniform(rm)
+    assert fine.n_elements == 4 * rm.n_elements
+    for name in rm.region_names:
+        coarse_area = _area(rm, name)
+        assert _area(fine, name) == pytest.approx(coarse_area, rel=1e-12), name
+
+
+def _area(rm, name):
+    mesh = rm.mesh
+    e = rm.elements(name)
+    a, b, c = (mesh.p[:, mesh.t[i, e]] for i in range(3))
+    return 0.5 * np.abs((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])).sum()
+
+
+def test_dorfler_marks_the_largest_share():
+    marked = refinement.dorfler_marking(np.array([3.0, 1.0, 2.0, 0.5]), theta=0.5)
+    # Squares 9, 1, 4, 0.25: the largest alone reaches half of 14.25.
+    assert marked.tolist() == [0]
+
+
+def test_richardson_recovers_a_known_limit():
+    h = 0.5 ** np.arange(4)
+    values = 2.0 + 0.3 * h**2
+    limit, rate = refinement.richardson(values)
+    assert rate == pytest.approx(2.0, abs=1e-9)
+    assert limit == pytest.approx(2.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.5])
+def test_dorfler_rejects_bad_theta(bad):
+    with pytest.raises(ValueError, match="theta"):
+        refinement.dorfler_marking(np.ones(3), theta=bad)
+
+
+def test_ngsolve_missing_names_the_extra(monkeypatch):
+    import builtins
+
+    from femstack.validation import ngsolve_check
+
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name.startswith("ngsolve") or name.startswith("netgen"):
+            raise ImportError("No module named 'ngsolve'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    with pytest.raises(ngsolve_check.NGSolveMissingError, match=r"femstack\[validation\]"):
+        ngsolve_check._import_ngsolve()
