@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -28,9 +29,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("femstack.solvers").setLevel(logging.WARNING)
     logging.getLogger("femstack.geometries").setLevel(logging.WARNING)
 
+    from femstack.errors import FemstackError
     from femstack.validation.report import write_report
 
-    path = write_report(args.out, quick=args.quick)
+    try:
+        path = write_report(args.out, quick=args.quick)
+    except (FemstackError, OSError) as error:
+        print(f"validation failed: {error}", file=sys.stderr)
+        return 1
     print(path)
     return 0
 

@@ -24,7 +24,7 @@ from femstack.solvers.eddy_current import WindingCircuit
 
 logger = logging.getLogger(__name__)
 
-#: Conductivity of annealed copper at 20 °C in S/m (IEC 60028: 58.0 MS/m).
+#: Conductivity of annealed copper at 20 °C in S/m (100 % IACS, 58.0 MS/m).
 COPPER_CONDUCTIVITY = 5.8e7
 
 AIR = Material()
@@ -154,12 +154,17 @@ def concentric_spheres(inner_radius: float, outer_radius: float, mesh_size: floa
         out, _ = occ.fragment(half, inner + middle)
         occ.synchronize()
 
-        # Centroids of thin half-annuli fall inside the inner radius, so the pieces are
-        # told apart by their outer radius, the top of their bounding box.
+        # Centroids of thin half-annuli fall inside the inner radius, so each piece is
+        # named by its outer radius, the top of its bounding box.
         pieces: dict[str, list[int]] = {}
         for _, tag in out:
             top = occ.getBoundingBox(2, tag)[4]
-            name = "inner" if top < 0.5 * (a + b) else ("gap" if top < 0.5 * (b + c) else "outer")
+            if top < 0.5 * (a + b):
+                name = "inner"
+            elif top < 0.5 * (b + c):
+                name = "gap"
+            else:
+                name = "outer"
             pieces.setdefault(name, []).append(tag)
         return pieces
 
@@ -296,21 +301,32 @@ class PotCore(MagneticModel):
 
 
 @functools.lru_cache(maxsize=None)
-def pot_core(gap: float, core_permeability: float = 2000.0, scale: float = 1.0) -> PotCore:
-    """Mesh a core with centre leg r < 5 mm, a 4 mm × 10 mm window and ten 1.6 mm turns.
+def pot_core(
+    gap: float,
+    core_permeability: float = 2000.0,
+    scale: float = 1.0,
+    height: float = 10e-3,
+    gap_at_yoke: bool = False,
+) -> PotCore:
+    """Mesh a core with centre leg r < 5 mm, a 4 mm × ``height`` window and ten turns in it.
+
+    With ``gap_at_yoke`` the gap sits at the top of the centre leg, against the yoke, as
+    in an E core mated with a plate; otherwise it cuts the leg at mid-height.
 
     The outer leg and the yokes at r = 5 mm have the centre-leg area. The gap of length
     ``gap`` cuts the centre leg at mid-height and is meshed with elements of gap/4·scale.
     """
     r_centre, r_window = 5e-3, 9e-3
     r_outer = float(np.hypot(r_window, r_centre))
-    yoke, height, clearance = r_centre / 2.0, 10e-3, 0.2e-3
+    yoke, clearance = r_centre / 2.0, min(0.2e-3, height / 20.0)
     size = scale * 1e-3
     core = Material(relative_permeability=core_permeability)
+    gap_z = height / 2 - gap / 2 if gap_at_yoke else 0.0
     shapes = [
         Rect("core", 0.0, r_outer, -height / 2 - yoke, height / 2 + yoke, "core", core, priority=1, mesh_size=size),
         Rect("window", r_centre, r_window, -height / 2, height / 2, "air", AIR, priority=2, mesh_size=size),
-        Rect("gap", 0.0, r_centre, -gap / 2, gap / 2, "gap", AIR, priority=2, mesh_size=scale * gap / 4.0),
+        Rect("gap", 0.0, r_centre, gap_z - gap / 2, gap_z + gap / 2, "gap", AIR, priority=2,
+             mesh_size=scale * gap / 4.0),
     ]
     rows, column_width = 5, (r_window - r_centre) / 2
     pitch = height / rows
