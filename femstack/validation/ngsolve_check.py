@@ -119,16 +119,16 @@ def compare_with_ngsolve(design, model, region_mesh: RegionMesh, order: int, fre
     region_of = {n: i for i, n in enumerate(names)}
     # NGSolve's H1 basis is hierarchical: a function equal to 1 on a conductor has its
     # vertex coefficients 1 and its edge (higher-order) coefficients 0. Every coefficient
-    # of a conductor element is fixed; the unit vector sets only the vertex ones.
+    # of a conductor element is fixed, and the unit vector sets only the vertex ones,
+    # which NGSolve numbers first (dof i belongs to vertex i).
     fixed = np.zeros(fes.ndof, dtype=bool)
-    masks = {c: np.zeros(fes.ndof, dtype=bool) for c in conductors}
-    owner = {region: c for c, regions in conductors.items() for region in regions}
-    for element in mesh.Elements(ngsolve.VOL):
-        conductor = owner.get(names[element.index])
-        if conductor is not None:
-            dofs = list(fes.GetDofNrs(element))
-            fixed[dofs] = True
-            masks[conductor][dofs[:3]] = True
+    masks = {}
+    for conductor, regions in conductors.items():
+        dofs = np.zeros(fes.ndof, dtype=bool)
+        for region in regions:
+            dofs |= np.array(list(fes.GetDofs(mesh.Materials(f"region{region_of[region]}"))), dtype=bool)
+        fixed |= dofs
+        masks[conductor] = dofs & (np.arange(fes.ndof) < mesh.nv)
     free = ngsolve.BitArray(fes.ndof)
     free.Clear()
     for dof in np.flatnonzero(~fixed):
@@ -188,12 +188,10 @@ def compare_with_ngsolve(design, model, region_mesh: RegionMesh, order: int, fre
     timings["eddy_assembly"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    try:
-        minverse = m.mat.Inverse(mfes.FreeDofs(), inverse="pardiso")
-        solver_name = "pardiso"
-    except Exception:  # NOTE: the PyPI wheel's PARDISO is MKL's; fall back where it is absent
-        minverse = m.mat.Inverse(mfes.FreeDofs(), inverse="sparsecholesky")
-        solver_name = "sparsecholesky"
+    # NGSolve's own sparse LDLᵀ handles the complex symmetric (not Hermitian) matrix. The
+    # PyPI wheel of 6.2.2608 ships OpenBLAS and no PARDISO.
+    solver_name = "sparsecholesky"
+    minverse = m.mat.Inverse(mfes.FreeDofs(), inverse=solver_name)
     timings["eddy_factorization"] = time.perf_counter() - start
 
     start = time.perf_counter()
