@@ -111,6 +111,41 @@ def spheres_study(order: int, levels: int = 3, size: float = 0.2e-3) -> tuple[St
     return study, exact
 
 
+# Eddy currents in Dowell's foil window -------------------------------------------------
+
+
+def foil_study(order: int, levels: int = 4, sequence: str = "PPSS", ratio: float = 2.0) -> Study:
+    """Uniform refinement of the foil window at Δ = h/δ = ``ratio``.
+
+    Full-width foils in a closed high-µ frame have no re-entrant corner in the field
+    region, so resistance factor, leakage and Z converge at 2p in h. The reference is
+    the Richardson extrapolation of the finest values, because the closed forms (Dowell,
+    1-D MMF) neglect the 1/r variation across the window, about 1 %.
+    """
+    from femstack.post import impedance as imp
+    from femstack.solvers.eddy_current import EddyCurrentProblem
+
+    thickness = 0.1e-3
+    model = geometries.foil_window(sequence, thickness)
+    base = model.region_mesh
+    frequency = 1.0 / (np.pi * analytic.MU_0 * geometries.COPPER_CONDUCTIVITY * (thickness / ratio) ** 2)
+    study = Study(f"foil window {sequence}, Δ = {ratio:g}", "uniform", order)
+    for level in range(levels):
+        start = time.perf_counter()
+        rm = refinement.refine_uniform(base, level)
+        problem = EddyCurrentProblem(rm, model.permeability, model.conductivity, model.windings, order=order)
+        solution = problem.solve(frequency)
+        losses = solution.region_losses([1.0, -1.0])
+        primary = model.windings[0].turns
+        values = {
+            "F_R": 2.0 * sum(losses[t] for t in primary) / problem.dc_resistance()[0],
+            "L_leak": imp.leakage_inductance(solution.impedance, frequency),
+            "ImZ11": solution.impedance[0, 0].imag,
+        }
+        study.add(problem.basis.N, 0.5**level, values, time.perf_counter() - start)
+    return study
+
+
 # Corner singularity: a square ring in a grounded box -------------------------------------
 
 
