@@ -178,3 +178,38 @@ def test_foil_window_rate_matches_theory():
         # No re-entrant corner in the field region: loss and leakage converge at h^(2p)
         # (measured 3.97 and 3.91 over the last three of four meshes).
         assert rate == pytest.approx(4.0, abs=0.2), quantity
+
+
+def _reference_raw(**mesh):
+    import tomllib
+
+    from femstack.design.loader import reference_design_path
+
+    raw = tomllib.loads(reference_design_path().read_text())
+    raw["mesh"] = {"size_factor": 2.0, **mesh}
+    raw["excitation"]["frequencies"] = ["1 MHz"]
+    return raw
+
+
+@pytest.mark.parametrize("steps", [-1, 11, 1.5, "2", True])
+def test_adaptive_steps_rejects_bad_values(steps):
+    from femstack.design.loader import load_design
+    from femstack.errors import DesignError
+
+    with pytest.raises(DesignError, match="adaptive_steps"):
+        load_design(_reference_raw(adaptive_steps=steps))
+
+
+def test_adaptive_steps_lower_self_capacitances():
+    from femstack.design.loader import load_design
+    from femstack.pipeline import run_arrangement
+
+    plain = run_arrangement(load_design(_reference_raw()), "PSPS")
+    adapted = run_arrangement(load_design(_reference_raw(adaptive_steps=2)), "PSPS")
+    assert adapted.region_mesh.n_elements > plain.region_mesh.n_elements
+    # Red-green-blue refinement nests the P2 spaces, and each diagonal entry of the
+    # Maxwell matrix (floating core eliminated) is a minimum of the field energy over
+    # that space, so every entry can only fall.
+    plain_diagonal = np.diag(plain.capacitance.turn_maxwell)
+    adapted_diagonal = np.diag(adapted.capacitance.turn_maxwell)
+    assert np.all(adapted_diagonal < plain_diagonal)

@@ -35,8 +35,6 @@ import numpy as np
 from femstack.geometries.axisymmetric import build_axisymmetric_model
 from femstack.geometries.mesher import RegionMesh, mesh_layout
 from femstack.post import analytic
-from femstack.post import capacitance as cap
-from femstack.post import impedance as imp
 from femstack.solvers.common import make_basis
 from femstack.solvers.electrostatic import maxwell_capacitance
 from femstack.validation import geometries, refinement
@@ -234,25 +232,6 @@ def reference_quantities(design, model, rm: RegionMesh, order: int):
     return values, es, solution
 
 
-def _reference_indicators(design, model, rm: RegionMesh, es, solution) -> np.ndarray:
-    """Electrostatic plus magnetic jump indicators, each normalised to a unit total."""
-    layout = model.layout
-    conductor_regions = set(es.names) | {t.region for turns in model.turns.values() for t in turns}
-    conductor_regions |= set(model.core_regions) if design.core.electrostatic != "dielectric" else set()
-    excluded = np.isin(rm.element_region, [i for i, n in enumerate(rm.region_names) if n in conductor_regions])
-    eps = rm.element_values({n: analytic.EPSILON_0 * layout.material(n).relative_permittivity
-                             for n in rm.region_names}).real
-    eta_e = refinement.jump_indicators(es.basis, es.potentials, eps, excluded)
-
-    mu = rm.element_values({n: complex(layout.material(n).relative_permeability) for n in rm.region_names})
-    nu = (1.0 / (analytic.MU_0 * mu)).real
-    short_circuit = solution.potential @ imp.short_circuit_currents(solution.impedance)
-    columns = np.column_stack([solution.potential[:, 0], short_circuit])
-    eta_m = refinement.jump_indicators(solution.problem.basis, columns, nu, np.zeros(rm.n_elements, bool),
-                                       magnetic=True)
-    return np.sqrt(eta_e**2 / np.sum(eta_e**2) + eta_m**2 / np.sum(eta_m**2))
-
-
 def reference_study(
     order: int, method: str, steps: int, size_factor: float = 2.0, pattern: str = "PSPS", theta: float = 0.8
 ) -> Study:
@@ -273,7 +252,7 @@ def reference_study(
         logger.info("%s %s P%d step %d: %d unknowns, %.1f s", study.name, method, order, step, es.basis.N,
                     study.seconds[-1])
         if method == "adaptive" and step < steps - 1:
-            eta = _reference_indicators(design, model, rm, es, solution)
+            eta = refinement.design_indicators(design, model, rm, es, solution)
             rm = refinement.refine_marked(rm, refinement.dorfler_marking(eta, theta))
     return study
 

@@ -19,7 +19,6 @@ import logging
 import math
 import tomllib
 
-import numpy as np
 
 from femstack.post import analytic
 from femstack.solvers.eddy_current import EddyCurrentProblem

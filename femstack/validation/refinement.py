@@ -185,6 +185,33 @@ def jump_indicators(
     return np.sqrt(squared)
 
 
+def design_indicators(design, model, rm: RegionMesh, es, solution) -> np.ndarray:
+    """Return electrostatic plus magnetic jump indicators of one arrangement, each normalised to a unit total.
+
+    ``es`` is its capacitance solution (all unit-potential fields count) and
+    ``solution`` an eddy-current solution, of which the first winding's open-circuit
+    field and the short-circuit field count.
+    """
+    from femstack.post import analytic
+    from femstack.post import impedance as imp
+
+    layout = model.layout
+    conductor_regions = set(es.names) | {t.region for turns in model.turns.values() for t in turns}
+    conductor_regions |= set(model.core_regions) if design.core.electrostatic != "dielectric" else set()
+    excluded = np.isin(rm.element_region, [i for i, n in enumerate(rm.region_names) if n in conductor_regions])
+    eps = rm.element_values({n: analytic.EPSILON_0 * layout.material(n).relative_permittivity
+                             for n in rm.region_names}).real
+    eta_e = jump_indicators(es.basis, es.potentials, eps, excluded)
+
+    mu = rm.element_values({n: complex(layout.material(n).relative_permeability) for n in rm.region_names})
+    nu = (1.0 / (analytic.MU_0 * mu)).real
+    short_circuit = solution.potential @ imp.short_circuit_currents(solution.impedance)
+    columns = np.column_stack([solution.potential[:, 0], short_circuit])
+    eta_m = jump_indicators(solution.problem.basis, columns, nu, np.zeros(rm.n_elements, bool),
+                                       magnetic=True)
+    return np.sqrt(eta_e**2 / np.sum(eta_e**2) + eta_m**2 / np.sum(eta_m**2))
+
+
 # Rates -----------------------------------------------------------------------------------
 
 

@@ -217,6 +217,47 @@ def _reference_section(out: Path, quick: bool) -> list[str]:
         "![magnetic convergence](validation/reference_magnetic_convergence.png)",
         "",
     ]
+    lines += _adaptive_option_section({q: adaptive.values[q][-1] for q in REFERENCE_QUANTITIES})
+    return lines
+
+
+def _adaptive_option_section(reference: dict[str, float]) -> list[str]:
+    """Time and error of the pipeline's ``adaptive_steps`` option against the default mesh."""
+    import tomllib
+
+    from femstack.design.loader import load_design, reference_design_path
+    from femstack.pipeline import run_arrangement
+
+    keys = {"C_interwinding_pF": "C_interwinding_pF", "C_cm_effective_pF": "C_cm_effective_pF",
+            "L_leak_1MHz_nH": "L_leak_nH", "Rac_P_1MHz_mOhm": "Rac_P_mOhm", "Rac_S_1MHz_mOhm": "Rac_S_mOhm"}
+    lines = [
+        "## Adaptive refinement as a pipeline option",
+        "",
+        "`[mesh] adaptive_steps = n` (default 0) refines the mesh n times with the same indicator "
+        "before the reported solve. PSPS at 1 MHz, errors against Q_ref above, wall time of "
+        "`run_arrangement` in this run (one frequency).",
+        "",
+        "| mesh | triangles | wall time (s) | " + " | ".join(_cell(k) for k in keys) + " |",
+        "|---|---|---|" + "---|" * len(keys),
+    ]
+    for factor, steps in ((1.0, 0), (2.0, 3), (1.0, 2)):
+        raw = tomllib.loads(reference_design_path().read_text())
+        raw["mesh"] = {"size_factor": factor, "adaptive_steps": steps}
+        raw["excitation"]["frequencies"] = ["1 MHz"]
+        start = time.perf_counter()
+        result = run_arrangement(load_design(raw), "PSPS")
+        elapsed = time.perf_counter() - start
+        summary = result.summary()
+        errors = " | ".join(f"{(summary[k] - reference[q]) / abs(reference[q]):+.1e}" for k, q in keys.items())
+        lines.append(f"| size_factor {factor:g}, adaptive_steps {steps} | {result.region_mesh.n_elements} | "
+                     f"{elapsed:.1f} | {errors} |")
+    lines += [
+        "",
+        "The option is off by default: it lowers the capacitance error several-fold at about the "
+        "same wall time, but the defaults already meet 0.3 % on capacitance and 1e-4 on the "
+        "magnetic quantities, and a coarse start mesh loses a little on Rac.",
+        "",
+    ]
     return lines
 
 
@@ -293,15 +334,20 @@ def write_report(out: Path, *, quick: bool = False) -> Path:
 _NOTES = [
     "## Reading the results",
     "",
-    "- Smooth closed-form cases (coaxial line) converge at the a priori rate 2p in h for "
-    "energy-type quantities. Spheres meshed with straight-sided triangles are limited to "
-    "rate 2 by the polygonal boundary, whatever the order.",
-    "- The 270° corners limit uniform refinement to h^(4/3) (N^(-2/3)) for P1 and P2 alike; "
-    "the adaptive loop (jump indicator, Dörfler marking, red-green-blue refinement) restores "
-    "the rate in N that the element order allows.",
-    "- Eddy-current quantities (impedance, leakage, Rac) converge faster than the "
-    "capacitances on the reference design. Copper and air have the same permeability, so "
-    "a copper corner is no singularity for A_φ; only the ferrite's corners are, where the "
-    "leakage field is weak.",
+    "- Smooth closed-form cases (coaxial line, foil window loss and leakage) converge at the "
+    "a priori rate 2p in h for energy-type quantities. Spheres meshed with straight-sided "
+    "triangles are limited to rate 2 by the polygonal boundary, whatever the order.",
+    "- 270° corners limit uniform refinement to h^(4/3), that is N^(-2/3), for P1 and P2 alike. "
+    "The adaptive loop (jump indicator, Dörfler marking, red-green-blue refinement) restores "
+    "the rate in N that the element order allows; on the square ring the P2 fit is above 2 "
+    "because its last points approach the reference, which is the same sequence's last value.",
+    "- On the reference design the uniform capacitance rate (about 1.2 in h) sits a little "
+    "below 4/3: copper corners on a dielectric interface (εr 4.4 against air) have a smaller "
+    "singular exponent than a corner in a single medium.",
+    "- Copper and air have the same permeability, so a copper corner is no singularity for "
+    "A_φ. The magnetic quantities are limited only where the magnetizing field crowds at the "
+    "ferrite corners (Im Z11, Im Z12). Leakage and Rac errors on the default mesh are at the "
+    "1e-5 level, close to the 3e-5 uncertainty of Q_ref, so their fitted rates there, and the "
+    "adaptive rate of Re Z11, carry no information.",
     "",
 ]
