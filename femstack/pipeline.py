@@ -224,6 +224,8 @@ def run_arrangement(
     t = time.perf_counter()
     report(f"{pattern}: meshing")
     region_mesh = mesh_layout(model.layout)
+    if design.mesh.adaptive_steps:
+        region_mesh = _adapt_mesh(design, model, region_mesh, order)
     stage("mesh", t)
     report(f"{pattern}: {region_mesh.n_elements} triangles")
 
@@ -260,6 +262,24 @@ def run_arrangement(
         element_order=order,
         common_mode=common_mode,
     )
+
+
+def _adapt_mesh(design: Design, model: AxisymmetricModel, rm: RegionMesh, order: int) -> RegionMesh:
+    """Refine ``rm`` ``design.mesh.adaptive_steps`` times where the solutions' edge jumps are largest.
+
+    Each step solves the electrostatic problem and the eddy-current problem at the
+    highest frequency, marks triangles by Dörfler's rule (θ = 0.8) on the summed jump
+    indicators and refines them (see :mod:`femstack.validation.refinement`).
+    """
+    from femstack.validation.refinement import design_indicators, dorfler_marking, refine_marked
+
+    frequency = max(design.excitation.frequencies)
+    for step in range(design.mesh.adaptive_steps):
+        es, _ = _electrostatics(design, model, rm, order)
+        solution = _eddy_problem(design, model, rm, order).solve(frequency)
+        rm = refine_marked(rm, dorfler_marking(design_indicators(design, model, rm, es, solution), 0.8))
+        logger.info("adaptive step %d: %d triangles", step + 1, rm.n_elements)
+    return rm
 
 
 def _electrostatics(design: Design, model: AxisymmetricModel, rm: RegionMesh, order: int):

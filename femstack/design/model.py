@@ -657,6 +657,9 @@ class MeshOptions(_FrozenModel):
     size_factor : float
         Multiplies every target element size: 0.5 halves them all (a uniformly
         refined mesh for convergence checks), 2 doubles them (quick, coarse runs).
+    adaptive_steps : int
+        Number of adaptive refinement steps after meshing (0 to 10, default 0): each
+        solves the arrangement and refines where the edge-jump indicators are largest.
     """
 
     element_order: Literal[1, 2] = 2
@@ -666,6 +669,7 @@ class MeshOptions(_FrozenModel):
     domain_factor: Annotated[float, Field(gt=1, allow_inf_nan=False)] = 3.0
     copper_layers: PositiveInt = 2
     size_factor: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+    adaptive_steps: Annotated[int, Field(ge=0, le=10)] = 0
 
 
 class EmiOptions(_FrozenModel):
