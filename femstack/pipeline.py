@@ -33,6 +33,10 @@ logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str], None]
 
+#: Keys of :attr:`ArrangementResult.timings`, in pipeline order. ``output`` is filled in
+#: by whoever writes the result (the command line's ``--out``), so it may be missing.
+STAGES = ("geometry", "meshing", "assembly", "factorization", "solves", "post_processing", "output")
+
 
 @dataclasses.dataclass
 class FrequencyResult:
@@ -175,7 +179,7 @@ def run_arrangement(
     # Validate the pattern (letters, length, turns per winding, fit) before any meshing.
     design = design.with_pattern(pattern)
     report = progress or (lambda message: None)
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {name: 0.0 for name in STAGES[:6]}
     order = design.mesh.element_order
 
     def stage(name: str, started: float) -> None:
@@ -190,13 +194,17 @@ def run_arrangement(
     t = time.perf_counter()
     report(f"{pattern}: meshing")
     region_mesh = mesh_layout(model.layout)
-    stage("mesh", t)
+    stage("meshing", t)
     report(f"{pattern}: {region_mesh.n_elements} triangles")
 
     t = time.perf_counter()
     report(f"{pattern}: electrostatics")
     es_solution, capacitance = _electrostatics(design, model, region_mesh, order)
-    stage("electrostatics", t)
+    es_total = time.perf_counter() - t
+    for name, seconds in es_solution.timings.items():
+        timings[name] = timings.get(name, 0.0) + seconds
+    # What the solver did not time is the capacitance network built from C.
+    timings["post_processing"] += es_total - sum(es_solution.timings.values())
 
     t = time.perf_counter()
     count = len(design.excitation.frequencies)
@@ -209,7 +217,12 @@ def run_arrangement(
         solution = problem.solve(frequency)
         solutions.append(solution)
         results.append(_frequency_result(design, model, solution))
-    stage("eddy_current", t)
+    eddy_total = time.perf_counter() - t
+    for name, seconds in problem.timings.items():
+        timings[name] += seconds
+    timings["post_processing"] += eddy_total - sum(problem.timings.values())
+    for name in STAGES[2:6]:
+        logger.info("%s: %s %.2f s", pattern, name, timings[name])
 
     return ArrangementResult(
         design=design,
@@ -313,7 +326,7 @@ def _eddy_problem(design: Design, model: AxisymmetricModel, rm: RegionMesh, orde
                 strings.append(tuple(t.region for t in string))
             groups.append(tuple(strings))
         circuits.append(WindingCircuit(winding.name, tuple(groups)))
-    return EddyCurrentProblem(rm, permeability, conductivity, circuits, order=order)
+    return EddyCurrentProblem(rm, permeability, conductivity, circuits, order=order, solver=design.mesh.solver)
 
 
 def _frequency_result(design: Design, model: AxisymmetricModel, solution: EddyCurrentSolution) -> FrequencyResult:

@@ -85,7 +85,10 @@ Optional keys and tables:
   - ``domain_factor``: default 3.0;
   - ``copper_layers``: element layers across each copper thickness, default 2;
   - ``size_factor``: multiplies every element size, default 1. A value of 0.5 refines
-    the whole mesh once.
+    the whole mesh once;
+  - ``solver``: sparse direct solver, ``"superlu"`` (default), ``"umfpack"`` or
+    ``"pardiso"``. The last two need optional packages (``pip install femstack[solvers]``)
+    and fall back to ``"superlu"`` with a warning when those are missing.
 
 A core given by its dimensions instead of a catalogue name (its data-sheet effective
 parameters are then unknown, so ``Design.core.effective`` is None)::
@@ -193,6 +196,7 @@ _MESH_KEYS = (
     "domain_factor",
     "copper_layers",
     "size_factor",
+    "solver",
 )
 _ELECTROSTATIC_CHOICES = ("floating", "grounded", "dielectric")
 _ELECTROSTATIC_KINDS = ("conductor", "dielectric")
@@ -823,6 +827,14 @@ def _parse_mesh(value: Any, path: str, problems: _Problems) -> dict[str, Any] | 
         mesh["copper_layers"] = problems.call(_parse_count, table["copper_layers"], _join(path, "copper_layers"))
     if "size_factor" in table:
         mesh["size_factor"] = _parse_number_above(table, "size_factor", 0, path, problems)
+    if "solver" in table:
+        from femstack.solvers.linear import SOLVERS
+
+        solver = table["solver"]
+        if isinstance(solver, str) and solver in SOLVERS:
+            mesh["solver"] = solver
+        else:
+            problems.add(DesignError(_join(path, "solver"), solver, f"expected one of {', '.join(SOLVERS)}"))
     return mesh
 
 

@@ -566,6 +566,10 @@ class MeshOptions(_FrozenModel):
     size_factor : float
         Multiplies every target element size: 0.5 halves them all (a uniformly
         refined mesh for convergence checks), 2 doubles them (quick, coarse runs).
+    solver : {"superlu", "umfpack", "pardiso"}
+        Sparse direct solver for every factorization. ``umfpack`` (package kvxopt) and
+        ``pardiso`` (package pypardiso) are optional; a missing one falls back to
+        ``superlu`` with a warning. See :mod:`femstack.solvers.linear`.
     """
 
     element_order: Literal[1, 2] = 2
@@ -575,6 +579,7 @@ class MeshOptions(_FrozenModel):
     domain_factor: Annotated[float, Field(gt=1, allow_inf_nan=False)] = 3.0
     copper_layers: PositiveInt = 2
     size_factor: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
+    solver: Literal["superlu", "umfpack", "pardiso"] = "superlu"
 
 
 # ---------------------------------------------------------------------------------------
