@@ -1,6 +1,6 @@
 """Command-line interface: a thin layer over :mod:`femstack.pipeline`.
 
-    femstack compare [DESIGN] [--patterns PPSS,PSPS] [--out DIR] [-v]
+    femstack compare [DESIGN] [--patterns PPSS,PSPS] [--jobs N] [--out DIR] [-v]
     femstack run DESIGN [--pattern PSPS] [--out DIR] [-v]
     femstack sweep [DESIGN] [--f-min 10kHz] [--f-max 10MHz] [--points 50] [--check N] [--out DIR]
 
@@ -167,17 +167,19 @@ class _Saver:
         from femstack.outputs import write_arrangement
 
         if self.out is not None:
+            start = time.perf_counter()
             self.paths.extend(write_arrangement(result, self.out))
+            result.timings["output"] = time.perf_counter() - start
         self.finished.append(result.pattern)
 
 
-def _run_and_save(design, patterns, out: Optional[Path]):
+def _run_and_save(design, patterns, out: Optional[Path], jobs: int = 0):
     """Run the arrangements; on failure, say which finished ones were saved."""
     from femstack.pipeline import compare as run_compare
 
     saver = _Saver(out)
     try:
-        comparison = run_compare(design, patterns, progress=_progress, on_result=saver)
+        comparison = run_compare(design, patterns, progress=_progress, on_result=saver, workers=jobs or None)
     except OSError as error:
         typer.echo(f"error: writing the results to '{out}' failed: {error}", err=True)
         raise typer.Exit(code=EXIT_FAILURE) from None
@@ -242,6 +244,13 @@ def compare(
         show_default=False,
     ),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help=_OUT_HELP, show_default=False),
+    jobs: int = typer.Option(
+        0,
+        "--jobs",
+        "-j",
+        help="Worker processes that run arrangements side by side; 0 (default) uses one per "
+        "arrangement, at most one per CPU core; 1 runs them one after another.",
+    ),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help=_VERBOSE_HELP, show_default=False),
 ) -> None:
     """Run every arrangement of a design and print one side-by-side table."""
@@ -249,10 +258,12 @@ def compare(
 
     def action() -> None:
         started = time.perf_counter()
+        if jobs < 0:
+            raise DesignError("--jobs", jobs, "expected 0 (automatic) or a number of processes >= 1")
         _check_out(out)
         loaded = _load(design)
         chosen = _parse_patterns(loaded, patterns) if patterns is not None else None
-        comparison, saved = _run_and_save(loaded, chosen, out)
+        comparison, saved = _run_and_save(loaded, chosen, out, jobs)
         _finish(comparison, saved, out, started)
 
     _run_guarded(action)

@@ -385,16 +385,32 @@ def compare(
     *,
     progress: ProgressCallback | None = None,
     on_result: Callable[[ArrangementResult], None] | None = None,
+    workers: int | None = None,
 ) -> Comparison:
     """Run every pattern (default: the design's list) and collect the results.
 
     ``on_result`` is called with each arrangement's result as soon as it is finished,
     so a caller can save it before the next one starts: if a later arrangement fails,
     the finished ones are not lost.
+
+    ``workers`` processes run the arrangements side by side (:mod:`femstack.parallel`);
+    the default is one per arrangement, at most one per core, and 1 runs them one after
+    another in this process.
     """
     if patterns is not None and len(patterns) == 0:
         raise DesignError("patterns", [], "expected at least one layer pattern, such as ['PSPS']")
     patterns = list(patterns if patterns is not None else design.arrangement.patterns)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise DesignError("workers", workers, "expected a whole number of processes >= 1")
+    from femstack import parallel
+
+    workers = min(workers, len(patterns)) if workers is not None else parallel.default_workers(len(patterns))
+    if workers > 1:
+        # Validate every pattern here, so a bad one fails before any process starts.
+        for pattern in patterns:
+            design.with_pattern(pattern)
+        results = parallel.run_arrangements(design, patterns, workers, progress=progress, on_result=on_result)
+        return Comparison(design, results)
     results = []
     for pattern in patterns:
         result = run_arrangement(design, pattern, progress=progress)

@@ -17,8 +17,9 @@ A solver that is not installed falls back to SuperLU with a logged warning.
 SuperLU calls dense BLAS kernels on small supernodes. With a multi-threaded OpenBLAS
 those calls spend more time starting threads than computing: one 13,600-unknown complex
 solve took 34 s with OpenBLAS threads on 2 busy cores and 1.7 s single-threaded
-(measured on the 2-core development machine). Factorizations and solves therefore run
-with BLAS limited to one thread.
+(measured on the 2-core development machine). SuperLU and UMFPACK therefore run with
+BLAS limited to one thread. MKL PARDISO parallelizes the factorization itself and may
+use the thread budget of :func:`set_thread_budget` (all cores by default).
 
 Finite-element matrices have a symmetric sparsity pattern, and the bordered
 eddy-current system is complex symmetric, so SuperLU runs in its symmetric mode: a
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 
 import numpy as np
 import scipy.sparse as sp
@@ -49,6 +51,17 @@ SOLVER_PACKAGES = {"umfpack": "kvxopt", "pardiso": "pypardiso"}
 SUPERLU_ORDERINGS = ("MMD_AT_PLUS_A", "COLAMD", "MMD_ATA", "NATURAL")
 
 _warned_missing: set[str] = set()
+_thread_budget = os.cpu_count() or 1
+
+
+def set_thread_budget(threads: int) -> None:
+    """Set the BLAS threads that PARDISO may use (SuperLU and UMFPACK always use one).
+
+    A pool of worker processes sets it to cores // workers so that the workers together
+    never start more threads than there are cores.
+    """
+    global _thread_budget
+    _thread_budget = max(1, int(threads))
 
 
 def solver_available(name: str) -> bool:
@@ -115,7 +128,8 @@ class Factorization:
         self.solver = resolve_solver(solver)
         self.shape = matrix.shape
         self.symbolic = None
-        with threadpool_limits(limits=1, user_api="blas"):
+        self._threads = _thread_budget if self.solver == "pardiso" else 1
+        with threadpool_limits(limits=self._threads, user_api="blas"):
             if self.solver == "superlu":
                 self._factor_superlu(matrix, ordering, symmetric_mode)
             elif self.solver == "umfpack":
@@ -167,7 +181,7 @@ class Factorization:
         rhs = np.asarray(rhs)
         if self.solver == "superlu" and np.iscomplexobj(rhs) and self._lu.L.dtype.kind != "c":
             return self.solve(rhs.real) + 1j * self.solve(rhs.imag)
-        with threadpool_limits(limits=1, user_api="blas"):
+        with threadpool_limits(limits=self._threads, user_api="blas"):
             if self.solver == "superlu":
                 return self._lu.solve(rhs)
             if self.solver == "umfpack":
