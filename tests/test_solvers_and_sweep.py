@@ -197,3 +197,15 @@ def test_cli_sweep_rejects_bad_options(tmp_path, arguments, field):
     assert result.exit_code == 2, result.output
     assert field in result.output
     assert "Traceback" not in result.output
+
+
+def test_problem_pickles_without_caches():
+    import pickle
+
+    design, model, rm = coarse_model()
+    problem = _eddy_problem(design.model_copy(update={"mesh": design.mesh.model_copy(update={"solver": "umfpack"})}), model, rm, 2)
+    solution = problem.solve(200e3)
+    _ = problem.centroid_basis
+    copy = pickle.loads(pickle.dumps(solution))
+    assert not hasattr(copy.problem, "_parts")
+    assert np.allclose(copy.problem.solve(200e3).impedance, solution.impedance, rtol=1e-10)

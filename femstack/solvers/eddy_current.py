@@ -165,6 +165,21 @@ class EddyCurrentProblem:
         """Basis of the whole mesh."""
         return self._ops.basis
 
+    def __getstate__(self) -> dict:
+        # Caches are rebuilt on demand, so results sent between processes stay small.
+        state = dict(self.__dict__)
+        for cache in ("_parts", "_centroid_basis"):
+            state.pop(cache, None)
+        state["_region_bases"] = {}
+        return state
+
+    @property
+    def centroid_basis(self):
+        """Basis with one quadrature point per element centroid (built once, then reused)."""
+        if not hasattr(self, "_centroid_basis"):
+            self._centroid_basis = centroid_basis(self._ops.basis)
+        return self._centroid_basis
+
     # Assembly -------------------------------------------------------------------------
 
     def _assemble(self) -> _Operators:
@@ -463,7 +478,7 @@ class EddyCurrentSolution:
         """Return complex (B_r, B_z) in T at each element's centroid (for plots and VTU)."""
         problem = self.problem
         A, _, _ = self.combine(currents)
-        br, bz = _flux_density(centroid_basis(problem.basis), A)
+        br, bz = _flux_density(problem.centroid_basis, A)
         return br[:, 0], bz[:, 0]
 
     def current_density(self, currents) -> np.ndarray:
@@ -474,7 +489,7 @@ class EddyCurrentSolution:
         problem = self.problem
         rm = problem.region_mesh
         A, U, _ = self.combine(currents)
-        basis = centroid_basis(problem.basis)
+        basis = problem.centroid_basis
         a = _at_quadrature(basis, A)[:, 0]
         r = np.asarray(basis.global_coordinates())[0][:, 0]
         sigma = rm.element_values({n: problem.conductivity.get(n, 0.0) for n in rm.region_names}).real

@@ -143,8 +143,10 @@ class Factorization:
         if ordering not in SUPERLU_ORDERINGS:
             raise ValueError(f"ordering = {ordering!r} is unknown; expected one of {', '.join(SUPERLU_ORDERINGS)}")
         options = {"SymmetricMode": True} if symmetric_mode else {}
+        matrix = sp.csc_matrix(matrix)
+        self._complex_factor = np.iscomplexobj(matrix.data)
         self._lu = spla.splu(
-            sp.csc_matrix(matrix),
+            matrix,
             permc_spec=ordering,
             diag_pivot_thresh=0.1 if symmetric_mode else 1.0,
             options=options,
@@ -179,7 +181,7 @@ class Factorization:
     def solve(self, rhs):
         """Return the solution for one right-hand side or a column block of them."""
         rhs = np.asarray(rhs)
-        if self.solver == "superlu" and np.iscomplexobj(rhs) and self._lu.L.dtype.kind != "c":
+        if self.solver == "superlu" and np.iscomplexobj(rhs) and not self._complex_factor:
             return self.solve(rhs.real) + 1j * self.solve(rhs.imag)
         with threadpool_limits(limits=self._threads, user_api="blas"):
             if self.solver == "superlu":
@@ -226,6 +228,10 @@ class LinearSolver:
         self.solver = resolve_solver(solver)
         self._pattern: tuple[np.ndarray, np.ndarray] | None = None
         self._symbolic = None
+
+    def __getstate__(self) -> dict:
+        # A kvxopt symbolic object cannot be pickled; the next factorization redoes it.
+        return {"solver": self.solver, "_pattern": None, "_symbolic": None}
 
     def factorize(self, matrix: sp.spmatrix) -> Factorization:
         """Return the factorization of ``matrix``, reusing the symbolic analysis if possible."""
