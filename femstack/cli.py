@@ -309,8 +309,8 @@ def sweep(
         None, "--patterns", "-p", help="Comma-separated layer patterns. Default: the patterns listed in the design.",
         show_default=False,
     ),
-    f_min: str = typer.Option("10 kHz", "--f-min", help="Lowest frequency, with a unit (Hz if none)."),
-    f_max: str = typer.Option("10 MHz", "--f-max", help="Highest frequency, with a unit (Hz if none)."),
+    f_min: str = typer.Option("10 kHz", "--f-min", help="Lowest frequency, with a unit, such as '10 kHz'."),
+    f_max: str = typer.Option("10 MHz", "--f-max", help="Highest frequency, with a unit, such as '10 MHz'."),
     points: int = typer.Option(50, "--points", help="Number of log-spaced frequencies."),
     tolerance: float = typer.Option(
         1e-4, "--tolerance", help="Target relative error of the reduced-order model (estimated)."

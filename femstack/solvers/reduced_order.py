@@ -55,7 +55,7 @@ from skfem import BilinearForm, asm
 
 from femstack.errors import SolverError
 from femstack.post import impedance as imp
-from femstack.solvers.common import per_quadrature_point
+from femstack.solvers.common import make_basis, per_quadrature_point
 from femstack.solvers.eddy_current import EddyCurrentProblem
 
 logger = logging.getLogger(__name__)
@@ -134,10 +134,14 @@ class ReducedOrderModel:
         self.nf = len(problem._ops.free)
         self.nt = len(problem.turns)
         self.field_basis = np.zeros((self.nf, 0))
-        self.basis = np.zeros((self.parts[0].shape[0], 0))
+        # V starts with the circuit unknowns' identity columns; field columns are appended.
+        n = self.parts[0].shape[0]
+        self.basis = np.zeros((n, n - self.nf))
+        self.basis[self.nf :] = np.eye(n - self.nf)
         self.expansions: list[float] = []
         self.row_scale: np.ndarray | None = None
         self._sketch: np.ndarray | None = None
+        self._reduced: list[np.ndarray] | None = None
         self._winding_mass = self._assemble_winding_mass()
 
     # Basis ------------------------------------------------------------------------------
@@ -159,31 +163,44 @@ class ReducedOrderModel:
                 rhs -= (-1) ** i / s0 ** (i + 1) * (P2 @ vectors[j - i])
             vectors.append(lu.solve(rhs))
         block = np.hstack([np.hstack([v[: self.nf].real, v[: self.nf].imag]) for v in vectors])
+        known = self.field_basis.shape[1]
         self.field_basis = _extend_orthonormal(self.field_basis, block)
-        n, nc = self.parts[0].shape[0], self.parts[0].shape[0] - self.nf
-        self.basis = np.zeros((n, self.field_basis.shape[1] + nc))
-        self.basis[: self.nf, : self.field_basis.shape[1]] = self.field_basis
-        self.basis[self.nf :, self.field_basis.shape[1] :] = np.eye(nc)
+        new = np.zeros((self.basis.shape[0], self.field_basis.shape[1] - known))
+        new[: self.nf] = self.field_basis[:, known:]
+        self._grow(new)
         self.expansions.append(float(frequency))
-        # P_i V once per basis; the reduced matrices and the residual norms come from it.
-        products = [P @ self.basis for P in (P0, P1, P2)]
-        self._reduced = [self.basis.T @ W for W in products]
-        self._reduced_b = self.basis.T @ b
-        self._residual_sketch(products)
         self._reduced_loss = self._project_losses()
         logger.info(
             "reduced model: expansion at %.4g Hz, basis of %d vectors", frequency, self.basis.shape[1]
         )
 
-    def _residual_sketch(self, products: list[np.ndarray]) -> None:
-        """Precompute Ω D P_i V and Ω D b for :meth:`residual` (Ω: Gaussian sketch)."""
+    def _grow(self, new: np.ndarray) -> None:
+        """Append columns ``new`` to V and extend Vᵀ P_i V, Vᵀ b and the sketch Ω D P_i V.
+
+        Only products with the new columns are formed, so the cost of an expansion does
+        not grow with the size of the basis already built.
+        """
+        P0, P1, P2, b = self.parts
         if self._sketch is None:
             rng = np.random.default_rng(0)
             n = self.basis.shape[0]
             d = self.row_scale if self.row_scale is not None else np.ones(n)
             self._sketch = rng.standard_normal((SKETCH_ROWS, n)) * d / np.sqrt(SKETCH_ROWS)
-        self._sketched = [self._sketch @ W for W in products]
-        self._sketched_b = self._sketch @ self.parts[3]
+        if self._reduced is None:
+            # The circuit columns alone: Vᵀ P_i V is P_i's circuit block.
+            start = self.basis
+            self._reduced = [start.T @ (P @ start) for P in (P0, P1, P2)]
+            self._sketched = [self._sketch @ (P @ start) for P in (P0, P1, P2)]
+            self._reduced_b = start.T @ b
+            self._sketched_b = self._sketch @ b
+        old = self.basis
+        for i, P in enumerate((P0, P1, P2)):
+            right = _matmul(P, new)  # P_i Vn
+            left = _matmul(P.T.tocsr(), new)  # P_iᵀ Vn, so Vnᵀ P_i V_old = (P_iᵀ Vn)ᵀ V_old
+            self._reduced[i] = np.block([[self._reduced[i], old.T @ right], [left.T @ old, new.T @ right]])
+            self._sketched[i] = np.hstack([self._sketched[i], self._sketch @ right])
+        self._reduced_b = np.vstack([self._reduced_b, new.T @ b])
+        self.basis = np.hstack([old, new])
 
     # Evaluation -------------------------------------------------------------------------
 
@@ -249,7 +266,6 @@ class ReducedOrderModel:
         """
         problem = self.problem
         ops = problem._ops
-        basis = ops.basis
         free = ops.free
 
         @BilinearForm
@@ -261,10 +277,12 @@ class ReducedOrderModel:
         for winding in problem.windings:
             turns = np.arange(start, start + len(winding.turns))
             start += len(winding.turns)
-            in_winding = np.isin(ops.element_turn, turns)
-            sigma = np.where(in_winding, ops.sigma, 0.0)
-            M = asm(mass, basis, sigma=per_quadrature_point(basis, sigma)).tocsr()
+            # A basis on the winding's elements only: the copper is a small part of the mesh.
+            elements = np.flatnonzero(np.isin(ops.element_turn, turns))
+            basis = make_basis(problem.region_mesh, problem.order, elements=elements)
+            M = asm(mass, basis, sigma=per_quadrature_point(basis, ops.sigma)).tocsr()
             matrices.append(M[free][:, free])
+        self._winding_rows = [np.unique(M.nonzero()[0]) for M in matrices]
         return matrices
 
     def _project_losses(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -278,12 +296,22 @@ class ReducedOrderModel:
             mask = np.zeros(self.nt)
             mask[start : start + len(winding.turns)] = 1.0
             start += len(winding.turns)
-            Mr = Va.T @ (M @ Va)
+            # M is zero outside the winding's copper, so only those rows of V_A enter.
+            rows = self._winding_rows[len(out)]
+            Va_w = Va[rows]
+            Mr = Va_w.T @ (M[rows][:, rows] @ Va_w)
             Gr = Vu.T @ ((mask * ops.conductance)[:, None] * Vu)
             # Σ_k Ū_k b_kᵀ a over the winding's turns = yᴴ Vuᵀ diag(mask) Bᵀ Va y.
             Br = Vu.T @ (mask[:, None] * (coupling.T @ Va))
             out.append((Mr, Gr, Br))
         return out
+
+
+def _matmul(P: sp.spmatrix, V: np.ndarray) -> np.ndarray:
+    """Return P V, with real and imaginary parts of a complex P applied to a real V apart."""
+    if np.iscomplexobj(P.data) and not np.iscomplexobj(V):
+        return (P.real @ V) + 1j * (P.imag @ V)
+    return P @ V
 
 
 def _extend_orthonormal(V: np.ndarray, block: np.ndarray, drop: float = 1e-10) -> np.ndarray:
