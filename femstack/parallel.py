@@ -5,10 +5,10 @@ with two or more cores they run side by side. Processes, not threads: gmsh keeps
 state per process and scikit-fem's assembly holds the GIL. Every worker initializes and
 finalizes gmsh itself for each mesh (see :func:`femstack.geometries.mesher.mesh_layout`).
 
-Workers are forked where the platform allows it (Linux, macOS through its "fork"
-context), which needs no ``if __name__ == "__main__"`` guard in the caller's script and
-no re-import; elsewhere they are spawned. gmsh is never open in the parent while the
-pool starts, because :func:`mesh_layout` finalizes it after each mesh. Each worker may use ``cores // workers`` BLAS threads, and only the
+Workers are forked where the platform offers the "fork" start method (Linux, macOS),
+and spawned elsewhere. Forking needs no ``if __name__ == "__main__"`` guard in the
+caller's script and no second import of femstack. gmsh is never open in the parent while
+the pool starts, because :func:`mesh_layout` finalizes it after each mesh. Each worker may use ``cores // workers`` BLAS threads, and only the
 solvers that gain from threads use them (:func:`femstack.solvers.linear.set_thread_budget`),
 so the pool never runs more threads than cores.
 
@@ -74,9 +74,9 @@ def run_arrangements(
     been handed to ``on_result``. A worker that dies
     (killed, out of memory) raises :class:`SolverError` naming the pattern.
     """
-    # NOTE: forking a process that has started threads (a Jupyter kernel does) is legal
-    # on Linux, but a library that holds a lock in another thread at that moment could
-    # deadlock the child. None of femstack's own dependencies did in our runs.
+    # NOTE: forking a process that has started threads (a Jupyter kernel has) is legal on
+    # Linux, but a lock held by another thread at that moment stays locked in the child.
+    # No such deadlock showed up in the tests, which is not proof that none can occur.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     messages = context.Queue()

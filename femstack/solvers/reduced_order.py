@@ -317,9 +317,9 @@ def _matmul(P: sp.spmatrix, V: np.ndarray) -> np.ndarray:
 def _extend_orthonormal(V: np.ndarray, block: np.ndarray, drop: float = 1e-10) -> np.ndarray:
     """Append the part of ``block`` orthogonal to V's columns as new orthonormal columns.
 
-    Columns are scaled to unit norm first, projected out twice (classical Gram–Schmidt
-    with re-orthogonalization), and an SVD keeps the directions whose singular value
-    exceeds ``drop``; the rest are already in the span.
+    Columns are scaled to unit norm first and projected out twice (classical
+    Gram–Schmidt with re-orthogonalization). An SVD then keeps the directions whose
+    singular value exceeds ``drop``, because the others are already in the span.
     """
     norms = np.linalg.norm(block, axis=0)
     block = block[:, norms > 0] / norms[norms > 0]
