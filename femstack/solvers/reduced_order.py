@@ -52,6 +52,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 from skfem import BilinearForm, asm
+from threadpoolctl import threadpool_limits
 
 from femstack.errors import SolverError
 from femstack.post import impedance as imp
@@ -134,17 +135,25 @@ class ReducedOrderModel:
         self.nf = len(problem._ops.free)
         self.nt = len(problem.turns)
         self.field_basis = np.zeros((self.nf, 0))
-        # V starts with the circuit unknowns' identity columns; field columns are appended.
+        # V starts with the circuit unknowns' identity columns. Field columns are appended
+        # into preallocated column-major storage, so no expansion copies the whole basis.
         n = self.parts[0].shape[0]
-        self.basis = np.zeros((n, n - self.nf))
-        self.basis[self.nf :] = np.eye(n - self.nf)
+        self._storage = np.zeros((n, 2 * (n - self.nf) + 64), order="F")
+        self._storage[self.nf :, : n - self.nf] = np.eye(n - self.nf)
+        self._columns = n - self.nf
         self.expansions: list[float] = []
         self.row_scale: np.ndarray | None = None
         self._sketch: np.ndarray | None = None
         self._reduced: list[np.ndarray] | None = None
+        self._transposed = [P.T.tocsr() for P in self.parts[:3]]
         self._winding_mass = self._assemble_winding_mass()
 
     # Basis ------------------------------------------------------------------------------
+
+    @property
+    def basis(self) -> np.ndarray:
+        """Projection basis V, shape (unknowns, columns): a view of the storage."""
+        return self._storage[:, : self._columns]
 
     def add_expansion(self, frequency: float) -> None:
         """Factorize A(s_0) at ``frequency`` (Hz) and add its moments to the basis."""
@@ -194,13 +203,21 @@ class ReducedOrderModel:
             self._reduced_b = start.T @ b
             self._sketched_b = self._sketch @ b
         old = self.basis
-        for i, P in enumerate((P0, P1, P2)):
+        for i, (P, PT) in enumerate(zip((P0, P1, P2), self._transposed)):
             right = _matmul(P, new)  # P_i Vn
-            left = _matmul(P.T.tocsr(), new)  # P_iᵀ Vn, so Vnᵀ P_i V_old = (P_iᵀ Vn)ᵀ V_old
-            self._reduced[i] = np.block([[self._reduced[i], old.T @ right], [left.T @ old, new.T @ right]])
-            self._sketched[i] = np.hstack([self._sketched[i], self._sketch @ right])
+            left = _matmul(PT, new)  # P_iᵀ Vn, so Vnᵀ P_i V_old = (P_iᵀ Vn)ᵀ V_old
+            self._reduced[i] = np.block(
+                [[self._reduced[i], _transpose_times(old, right)], [_transpose_times(left, old), _transpose_times(new, right)]]
+            )
+            self._sketched[i] = np.hstack([self._sketched[i], _transpose_times(self._sketch.T, right)])
         self._reduced_b = np.vstack([self._reduced_b, new.T @ b])
-        self.basis = np.hstack([old, new])
+        needed = self._columns + new.shape[1]
+        if needed > self._storage.shape[1]:
+            larger = np.zeros((self._storage.shape[0], 2 * needed), order="F")
+            larger[:, : self._columns] = self.basis
+            self._storage = larger
+        self._storage[:, self._columns : needed] = new
+        self._columns = needed
 
     # Evaluation -------------------------------------------------------------------------
 
@@ -314,6 +331,19 @@ def _matmul(P: sp.spmatrix, V: np.ndarray) -> np.ndarray:
     return P @ V
 
 
+def _transpose_times(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Return Aᵀ B without converting a large real operand to complex first.
+
+    The real and imaginary parts are copied to contiguous arrays, because numpy runs a
+    product of strided views without BLAS.
+    """
+    if np.iscomplexobj(B) and not np.iscomplexobj(A):
+        return A.T @ np.ascontiguousarray(B.real) + 1j * (A.T @ np.ascontiguousarray(B.imag))
+    if np.iscomplexobj(A) and not np.iscomplexobj(B):
+        return np.ascontiguousarray(A.real).T @ B + 1j * (np.ascontiguousarray(A.imag).T @ B)
+    return A.T @ B
+
+
 def _extend_orthonormal(V: np.ndarray, block: np.ndarray, drop: float = 1e-10) -> np.ndarray:
     """Append the part of ``block`` orthogonal to V's columns as new orthonormal columns.
 
@@ -360,6 +390,14 @@ def sweep(
     moments
         Taylor coefficients matched per expansion point.
     """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _sweep(problem, frequencies, currents, tolerance, max_expansions, moments)
+
+
+def _sweep(problem, frequencies, currents, tolerance, max_expansions, moments) -> SweepResult:
+    # Dense products of tall, thin matrices gain nothing from BLAS threads on a busy
+    # 2-core machine and lost a factor of 2.7 there (femstack.solvers.linear has the
+    # same limit for the same reason).
     start = time.perf_counter()
     f = np.asarray(frequencies, dtype=float).ravel()
     if f.size == 0 or not np.all(np.isfinite(f)) or np.any(f <= 0.0):
