@@ -62,7 +62,7 @@ def _rss_mib(pid: int) -> float:
     return total / 1024
 
 
-def run_once(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+def run_once(command: list[str], env: dict[str, str], cwd: str) -> tuple[float, float, float]:
     """Return (wall time in s, CPU time in s, peak total RSS in MiB) of one run of ``command``.
 
     The CPU time sums the command and its worker processes (user + system).
@@ -70,7 +70,7 @@ def run_once(command: list[str], env: dict[str, str]) -> tuple[float, float, flo
     peak = [0.0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     done = threading.Event()
 
     def sample() -> None:
@@ -111,8 +111,10 @@ def main() -> None:
     cpu_times: dict[str, list[float]] = {label: [] for label, _, _ in variants}
     for repetition in range(args.repeat):
         for label, path, extra in variants:
+            # `python -m` puts the working folder first on sys.path, so it must be the
+            # checkout under test, or another femstack would be imported.
             env = dict(os.environ, PYTHONPATH=path)
-            elapsed, cpu, peak = run_once([sys.executable, "-m", "femstack.cli", "compare", *extra], env)
+            elapsed, cpu, peak = run_once([sys.executable, "-m", "femstack.cli", "compare", *extra], env, path)
             times[label].append(elapsed)
             cpu_times[label].append(cpu)
             memory[label].append(peak)
