@@ -1,9 +1,9 @@
 """Check whether a coarser default mesh keeps every reported quantity within 1 %.
 
 Runs `compare` on the reference design with each candidate ``size_factor`` and with a
-finer reference mesh, then compares every key of every arrangement's summary (all
-capacitances and branches, leakage, magnetizing inductance, R_ac, R_ac/R_dc, R_dc and
-copper loss at every frequency) with the reference value. Prints, per candidate, the
+finer reference mesh. Then it compares every key of every arrangement's summary with
+the reference value: all capacitances and branches, and at every frequency the leakage
+and magnetizing inductance, R_ac, R_ac/R_dc, R_dc and copper loss. Prints, per candidate, the
 largest relative deviation, the key where it occurs, and the keys above the limit.
 
     python benchmarks/coarse_mesh_check.py --candidates 2 1.4 1 --reference 0.5

@@ -15,8 +15,8 @@ checkout as well, which is how the before/after table in docs/benchmarks.md was 
 Prints one JSON object: stage → list of seconds (summed over the arrangements), one
 entry per repetition, plus ``total`` and ``peak_rss_mib`` of this process. With
 ``--clock cpu`` the seconds are CPU time of this process (``time.process_time``), which
-a busy machine inflates far less than wall time; the pipeline is single-threaded here,
-so on an idle machine the two agree.
+a busy machine inflates far less than wall time. The solvers run single-threaded, so
+on an idle machine the two nearly agree.
 """
 
 from __future__ import annotations
