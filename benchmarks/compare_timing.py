@@ -1,97 +1,141 @@
-"""Wall time of the main job: `femstack compare` on the reference design.
+"""Wall time and peak memory of `femstack compare` on the reference design.
 
-Runs the command-line job several times in fresh processes (so imports and gmsh start-up
-are counted, as a user sees them), then the Python API in one process for the per-stage
-split. Reports medians and the spread.
+Runs the command-line job in a fresh process each time (imports and gmsh start-up are
+counted, as a user sees them). With ``--baseline DIR`` it alternates between this
+checkout and the femstack package found in DIR (an older checkout), so that a busy
+machine slows both alike. With ``--jobs`` it alternates between worker counts. Peak
+memory is the largest sum of the resident set sizes of the command and all its child
+processes, sampled every 20 ms from /proc (Linux only).
 
-    python benchmarks/compare_timing.py [--repeat 5] [--out docs/benchmarks.md]
+    python benchmarks/compare_timing.py --repeat 5
+    python benchmarks/compare_timing.py --repeat 5 --baseline /tmp/femstack-before --jobs 1 2
+
+Prints a Markdown table of medians, min and max.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import logging
 import os
 import platform
 import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import femstack
-from femstack.design.loader import load_design, reference_design_path
-from femstack.pipeline import compare
-
-logger = logging.getLogger("compare_timing")
 
 
-def time_cli(repeat: int) -> list[float]:
-    """Wall times in s of `femstack compare` in a new process each time."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "femstack.cli", "compare"],
-            check=True,
-            capture_output=True,
-        )
-        times.append(time.perf_counter() - start)
-        logger.info("femstack compare: %.2f s", times[-1])
-    return times
+def _descendants(pid: int) -> list[int]:
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children.get(current, []))
+    return found
 
 
-def time_stages(repeat: int) -> dict[str, list[float]]:
-    """Per-stage times in s, summed over the three arrangements, per repetition."""
-    design = load_design(reference_design_path())
-    stages: dict[str, list[float]] = {}
-    for _ in range(repeat):
-        comparison = compare(design)
-        totals: dict[str, float] = {}
-        for result in comparison.results:
-            for name, seconds in result.timings.items():
-                totals[name] = totals.get(name, 0.0) + seconds
-        for name, seconds in totals.items():
-            stages.setdefault(name, []).append(seconds)
-    return stages
+def _rss_mib(pid: int) -> float:
+    total = 0
+    for process in _descendants(pid):
+        try:
+            with open(f"/proc/{process}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def run_once(command: list[str], env: dict[str, str], cwd: str) -> tuple[float, float, float]:
+    """Return (wall time in s, CPU time in s, peak total RSS in MiB) of one run of ``command``.
+
+    The CPU time sums the command and its worker processes (user + system).
+    """
+    peak = [0.0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss_mib(process.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed with exit code {process.returncode}: {stderr.decode()[-2000:]}")
+    return elapsed, cpu, peak[0]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
+    parser.add_argument("--baseline", type=Path, help="folder that contains an older femstack package")
+    parser.add_argument("--jobs", type=int, nargs="*", default=[0], help="worker counts to alternate (0: default)")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    logging.getLogger("skfem").setLevel(logging.WARNING)
 
-    cli = time_cli(args.repeat)
-    # Linux reports ru_maxrss in KiB: the largest resident set of any finished child.
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    stages = time_stages(args.repeat)
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Generated by `python benchmarks/compare_timing.py --repeat {args.repeat}` on "
-        f"{datetime.date.today()}: femstack {femstack.__version__}, Python "
-        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores.",
-        "",
-        "## `femstack compare` on the reference design (3 arrangements, 3 frequencies)",
-        "",
-        "| measurement | median (s) | min (s) | max (s) |",
-        "|---|---|---|---|",
-        f"| whole command, new process each run | {statistics.median(cli):.2f} | {min(cli):.2f} | {max(cli):.2f} |",
-    ]
-    lines.append(f"| peak resident memory of the command (MiB) | {peak_mib:.0f} | | |")
-    for name, values in stages.items():
-        lines.append(
-            f"| stage `{name}`, 3 arrangements | {statistics.median(values):.2f} | {min(values):.2f} | {max(values):.2f} |"
+    variants = []
+    checkout = str(Path(__file__).resolve().parents[1])
+    for jobs in args.jobs:
+        extra = ["--jobs", str(jobs)] if jobs else []
+        variants.append((f"this checkout, --jobs {jobs or 'default'}", checkout, extra))
+    if args.baseline is not None:
+        variants.append((f"baseline {args.baseline}", str(args.baseline.resolve()), []))
+
+    times: dict[str, list[float]] = {label: [] for label, _, _ in variants}
+    memory: dict[str, list[float]] = {label: [] for label, _, _ in variants}
+    cpu_times: dict[str, list[float]] = {label: [] for label, _, _ in variants}
+    for repetition in range(args.repeat):
+        for label, path, extra in variants:
+            # `python -m` puts the working folder first on sys.path, so it must be the
+            # checkout under test, or another femstack would be imported.
+            env = dict(os.environ, PYTHONPATH=path)
+            elapsed, cpu, peak = run_once([sys.executable, "-m", "femstack.cli", "compare", *extra], env, path)
+            times[label].append(elapsed)
+            cpu_times[label].append(cpu)
+            memory[label].append(peak)
+            print(
+                f"# {repetition + 1}/{args.repeat} {label}: {elapsed:.2f} s wall, {cpu:.2f} s CPU, {peak:.0f} MiB",
+                file=sys.stderr,
+            )
+
+    print(
+        f"`python benchmarks/compare_timing.py {' '.join(sys.argv[1:])}` on {datetime.date.today()}: "
+        f"femstack {femstack.__version__}, Python {platform.python_version()}, {platform.machine()}, "
+        f"{os.cpu_count()} cores, load average at the end {os.getloadavg()[0]:.1f}.\n"
+    )
+    print("| variant | wall median (s) | min (s) | max (s) | CPU median (s) | peak RSS median (MiB) | max (MiB) |")
+    print("|---|---|---|---|---|---|---|")
+    for label in times:
+        t, c, m = times[label], cpu_times[label], memory[label]
+        print(
+            f"| {label} | {statistics.median(t):.2f} | {min(t):.2f} | {max(t):.2f} | {statistics.median(c):.2f} "
+            f"| {statistics.median(m):.0f} | {max(m):.0f} |"
         )
-    lines.append("")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines))
-    logger.info("wrote %s", args.out)
 
 
 if __name__ == "__main__":

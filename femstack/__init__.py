@@ -20,6 +20,7 @@ _EXPORTS = {
     "reference_design_path": "femstack.design.loader",
     "compare": "femstack.pipeline",
     "run_arrangement": "femstack.pipeline",
+    "sweep": "femstack.frequency_sweep",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -1,9 +1,10 @@
 """Command-line interface: a thin layer over :mod:`femstack.pipeline`.
 
-    femstack compare [DESIGN] [--patterns PPSS,PSPS] [--out DIR] [-v]
+    femstack compare [DESIGN] [--patterns PPSS,PSPS] [--jobs N] [--out DIR] [-v]
     femstack run DESIGN [--pattern PSPS] [--out DIR] [-v]
     femstack plot RESULTS_DIR [--out DIR] [--no-fields] [-v]
     femstack report RESULTS_DIR [--out FILE] [--no-fields] [-v]
+    femstack sweep [DESIGN] [--f-min 10kHz] [--f-max 10MHz] [--points 50] [--check N] [--out DIR]
     femstack search [DESIGN] [--converter flyback] [--size-factor 2] [--out DIR] [-v]
 
 ``compare`` and ``run`` take ``--converter`` to pick the terminal-swing preset of the
@@ -28,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
+import numpy as np
 import typer
 
 from femstack.errors import DesignError, DesignProblem, FemstackError, GeometryError
@@ -171,17 +173,19 @@ class _Saver:
         from femstack.outputs import write_arrangement
 
         if self.out is not None:
+            start = time.perf_counter()
             self.paths.extend(write_arrangement(result, self.out))
+            result.timings["output"] = time.perf_counter() - start
         self.finished.append(result.pattern)
 
 
-def _run_and_save(design, patterns, out: Optional[Path]):
+def _run_and_save(design, patterns, out: Optional[Path], jobs: int = 0):
     """Run the arrangements; on failure, say which finished ones were saved."""
     from femstack.pipeline import compare as run_compare
 
     saver = _Saver(out)
     try:
-        comparison = run_compare(design, patterns, progress=_progress, on_result=saver)
+        comparison = run_compare(design, patterns, progress=_progress, on_result=saver, workers=jobs or None)
     except OSError as error:
         typer.echo(f"error: writing the results to '{out}' failed: {error}", err=True)
         raise typer.Exit(code=EXIT_FAILURE) from None
@@ -276,6 +280,13 @@ def compare(
         show_default=False,
     ),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help=_OUT_HELP, show_default=False),
+    jobs: int = typer.Option(
+        0,
+        "--jobs",
+        "-j",
+        help="Worker processes that run arrangements side by side; 0 (default) uses one per "
+        "arrangement, at most one per CPU core; 1 runs them one after another.",
+    ),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help=_VERBOSE_HELP, show_default=False),
     converter: Optional[str] = typer.Option(None, "--converter", "-c", help=_CONVERTER_HELP, show_default=False),
 ) -> None:
@@ -284,10 +295,12 @@ def compare(
 
     def action() -> None:
         started = time.perf_counter()
+        if jobs < 0:
+            raise DesignError("--jobs", jobs, "expected 0 (automatic) or a number of processes >= 1")
         _check_out(out)
         loaded = _with_converter(_load(design), converter)
         chosen = _parse_patterns(loaded, patterns) if patterns is not None else None
-        comparison, saved = _run_and_save(loaded, chosen, out)
+        comparison, saved = _run_and_save(loaded, chosen, out, jobs)
         _finish(comparison, saved, out, started)
 
     _run_guarded(action)
@@ -399,6 +412,10 @@ def report(
 
 @app.command()
 def search(
+
+
+@app.command()
+def sweep(
     design: Optional[Path] = typer.Argument(
         None, help=_DESIGN_HELP + " Default: the bundled reference design.", show_default=False
     ),
@@ -428,11 +445,31 @@ def search(
         "-o",
         help="Folder for search.json (saved after every pattern, and reused when the search is "
         "repeated with the same design and options) and search.csv. Created if missing.",
+
+
+        None, "--patterns", "-p", help="Comma-separated layer patterns. Default: the patterns listed in the design.",
+        show_default=False,
+    ),
+    f_min: str = typer.Option("10 kHz", "--f-min", help="Lowest frequency, with a unit, such as '10 kHz'."),
+    f_max: str = typer.Option("10 MHz", "--f-max", help="Highest frequency, with a unit, such as '10 MHz'."),
+    points: int = typer.Option(50, "--points", help="Number of log-spaced frequencies."),
+    tolerance: float = typer.Option(
+        1e-4, "--tolerance", help="Target relative error of the reduced-order model (estimated)."
+    ),
+    max_solves: int = typer.Option(5, "--max-solves", help="Maximum number of full solves per arrangement."),
+    check: int = typer.Option(
+        0, "--check", help="Number of random sweep frequencies to verify with full solves (errors go to the JSON)."
+    ),
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="Folder for <pattern>_sweep.csv and <pattern>_sweep.json. Created if missing.",
         show_default=False,
     ),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help=_VERBOSE_HELP, show_default=False),
 ) -> None:
     """Rank arrangements and winding orientations on common-mode capacitance against leakage."""
+
+
+    """Sweep impedance, leakage and AC resistance over a band with a reduced-order model."""
     _configure_logging(verbose)
 
     def action() -> None:
@@ -451,6 +488,53 @@ def search(
             typer.echo(f"error: writing the search results to '{out}' failed: {error}", err=True)
             raise typer.Exit(code=EXIT_FAILURE) from None
         typer.echo(format_search(loaded, result, top))
+
+
+        from femstack.frequency_sweep import parse_band, sweep as run_sweep, write_sweep
+
+        started = time.perf_counter()
+        if tolerance <= 0 or tolerance != tolerance:
+            raise DesignError("--tolerance", tolerance, "expected a positive number such as 1e-4")
+        if max_solves < 1:
+            raise DesignError("--max-solves", max_solves, "expected an integer >= 1")
+        if check < 0:
+            raise DesignError("--check", check, "expected an integer >= 0")
+        band = parse_band(parse_frequency(f_min, "--f-min"), parse_frequency(f_max, "--f-max"), points)
+        _check_out(out)
+        loaded = _load(design)
+        chosen = _parse_patterns(loaded, patterns) if patterns is not None else None
+        written: list[Path] = []
+
+        def save(result) -> None:
+            s = result.sweep
+            _progress(
+                f"{result.pattern}: {len(s.frequencies)} frequencies from {s.full_solves} full solves in "
+                f"{s.seconds:.2f} s, estimated relative error {s.error_estimate:.1e}"
+            )
+            for row in result.checks:
+                _progress(
+                    f"{result.pattern}: check at {row['frequency_Hz']:.4g} Hz, relative error "
+                    f"{row['relative_error']:.1e}"
+                )
+            if out is not None:
+                written.extend(write_sweep(result, out))
+
+        try:
+            results = run_sweep(
+                loaded, band, chosen, tolerance=tolerance, max_expansions=max_solves, check=check,
+                progress=_progress, on_result=save,
+            )
+        except OSError as error:
+            typer.echo(f"error: writing the results to '{out}' failed: {error}", err=True)
+            raise typer.Exit(code=EXIT_FAILURE) from None
+        for result in results:
+            s = result.sweep
+            typer.echo(f"{result.pattern}: f_Hz, L_leak_nH, " + ", ".join(f"Rac_{w}_mOhm" for w in result.windings))
+            for i in np.unique(np.linspace(0, len(s.frequencies) - 1, min(len(s.frequencies), 6)).astype(int)):
+                values = ", ".join(f"{s.ac_resistance[w][i] * 1e3:.4g}" for w in result.windings)
+                typer.echo(f"  {s.frequencies[i]:.4g}, {s.leakage_inductance[i] * 1e9:.4g}, {values}")
+        if out is not None:
+            _progress(f"wrote {len(written)} files to {out}")
         _progress(f"total wall time {time.perf_counter() - started:.1f} s")
 
     _run_guarded(action)

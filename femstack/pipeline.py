@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str], None]
 
+#: Keys of :attr:`ArrangementResult.timings`, in pipeline order. ``output`` is filled in
+#: by whoever writes the result (the command line's ``--out``), so it may be missing.
+STAGES = ("geometry", "meshing", "assembly", "factorization", "solves", "post_processing", "output")
+
 
 @dataclasses.dataclass
 class FrequencyResult:
@@ -209,7 +213,7 @@ def run_arrangement(
     # Validate the pattern (letters, length, turns per winding, fit) before any meshing.
     design = design.with_pattern(pattern)
     report = progress or (lambda message: None)
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {name: 0.0 for name in STAGES[:6]}
     order = design.mesh.element_order
 
     def stage(name: str, started: float) -> None:
@@ -226,14 +230,18 @@ def run_arrangement(
     region_mesh = mesh_layout(model.layout)
     if design.mesh.adaptive_steps:
         region_mesh = _adapt_mesh(design, model, region_mesh, order)
-    stage("mesh", t)
+    stage("meshing", t)
     report(f"{pattern}: {region_mesh.n_elements} triangles")
 
     t = time.perf_counter()
     report(f"{pattern}: electrostatics")
     es_solution, capacitance = _electrostatics(design, model, region_mesh, order)
     common_mode = common_mode_result(design, model, capacitance, es_solution)
-    stage("electrostatics", t)
+    es_total = time.perf_counter() - t
+    for name, seconds in es_solution.timings.items():
+        timings[name] = timings.get(name, 0.0) + seconds
+    # What the solver did not time is the capacitance network built from C.
+    timings["post_processing"] += es_total - sum(es_solution.timings.values())
 
     t = time.perf_counter()
     count = len(design.excitation.frequencies)
@@ -246,7 +254,12 @@ def run_arrangement(
         solution = problem.solve(frequency)
         solutions.append(solution)
         results.append(_frequency_result(design, model, solution))
-    stage("eddy_current", t)
+    eddy_total = time.perf_counter() - t
+    for name, seconds in problem.timings.items():
+        timings[name] += seconds
+    timings["post_processing"] += eddy_total - sum(problem.timings.values())
+    for name in STAGES[2:6]:
+        logger.info("%s: %s %.2f s", pattern, name, timings[name])
 
     return ArrangementResult(
         design=design,
@@ -409,7 +422,7 @@ def _eddy_problem(design: Design, model: AxisymmetricModel, rm: RegionMesh, orde
             groups.append(tuple(strings))
         circuits.append(WindingCircuit(winding.name, tuple(groups)))
     circuits += shield_circuits(model, conductivity)
-    return EddyCurrentProblem(rm, permeability, conductivity, circuits, order=order)
+    return EddyCurrentProblem(rm, permeability, conductivity, circuits, order=order, solver=design.mesh.solver)
 
 
 def shield_circuits(model: AxisymmetricModel, conductivity: dict[str, float]) -> list[WindingCircuit]:
@@ -498,16 +511,32 @@ def compare(
     *,
     progress: ProgressCallback | None = None,
     on_result: Callable[[ArrangementResult], None] | None = None,
+    workers: int | None = None,
 ) -> Comparison:
     """Run every pattern (default: the design's list) and collect the results.
 
     ``on_result`` is called with each arrangement's result as soon as it is finished,
     so a caller can save it before the next one starts: if a later arrangement fails,
     the finished ones are not lost.
+
+    ``workers`` processes run the arrangements side by side (:mod:`femstack.parallel`);
+    the default is one per arrangement, at most one per core, and 1 runs them one after
+    another in this process.
     """
     if patterns is not None and len(patterns) == 0:
         raise DesignError("patterns", [], "expected at least one layer pattern, such as ['PSPS']")
     patterns = list(patterns if patterns is not None else design.arrangement.patterns)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise DesignError("workers", workers, "expected a whole number of processes >= 1")
+    from femstack import parallel
+
+    workers = min(workers, len(patterns)) if workers is not None else parallel.default_workers(len(patterns))
+    if workers > 1:
+        # Validate every pattern here, so a bad one fails before any process starts.
+        for pattern in patterns:
+            design.with_pattern(pattern)
+        results = parallel.run_arrangements(design, patterns, workers, progress=progress, on_result=on_result)
+        return Comparison(design, results)
     results = []
     for pattern in patterns:
         result = run_arrangement(design, pattern, progress=progress)

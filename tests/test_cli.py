@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner, Result
@@ -480,7 +481,7 @@ def test_failure_keeps_finished_arrangements(small_design, tmp_path, monkeypatch
 
     monkeypatch.setattr(femstack.pipeline, "run_arrangement", fail_on_psps)
     out = tmp_path / "study"
-    result = invoke("compare", small_design, "--patterns", "PPSS,PSPS,PSSP", "--out", out)
+    result = invoke("compare", small_design, "--patterns", "PPSS,PSPS,PSSP", "--out", out, "--jobs", "1")
     assert result.exit_code == 1, result.output
     assert error_lines(result.stderr) == ["error: eddy-current system at 500 kHz is singular"]
     # PPSS finished before PSPS failed: its record and fields are on disk.
@@ -489,3 +490,45 @@ def test_failure_keeps_finished_arrangements(small_design, tmp_path, monkeypatch
     record = json.loads((out / "PPSS_results.json").read_text())
     assert record["pattern"] == "PPSS"
     assert "saved the finished arrangements PPSS" in result.stderr
+
+
+def test_parallel_failure_keeps_other_arrangements(small_design, tmp_path, monkeypatch):
+    import femstack.pipeline
+
+    real = femstack.pipeline.run_arrangement
+
+    def fail_on_psps(design, pattern=None, **kwargs):
+        if pattern == "PSPS":
+            raise SolverError("eddy-current system at 500 kHz is singular")
+        return real(design, pattern, **kwargs)
+
+    # Forked workers inherit the patched function.
+    monkeypatch.setattr(femstack.pipeline, "run_arrangement", fail_on_psps)
+    out = tmp_path / "study"
+    result = invoke("compare", small_design, "--patterns", "PPSS,PSPS,PSSP", "--out", out, "--jobs", "2")
+    assert result.exit_code == 1, result.output
+    assert error_lines(result.stderr) == ["error: eddy-current system at 500 kHz is singular"]
+    # Both arrangements that did not fail ran to the end and are on disk.
+    names = {path.name for path in out.iterdir()}
+    expected = {f"{p}_{kind}" for p in ("PPSS", "PSSP") for kind in ("results.json", "fields.vtu", "regions.json")}
+    assert names == expected
+    assert "saved the finished arrangements" in result.stderr
+
+
+def test_parallel_matches_serial(small_design):
+    from femstack.design.loader import load_design
+    from femstack.pipeline import compare
+
+    design = load_design(small_design)
+    serial = compare(design, ["PPSS", "PSPS"], workers=1).table()
+    parallel = compare(design, ["PPSS", "PSPS"], workers=2).table()
+    assert list(parallel.columns) == ["PPSS", "PSPS"]
+    assert np.allclose(parallel.to_numpy(), serial.to_numpy(), rtol=1e-12, atol=0.0, equal_nan=True)
+
+
+@pytest.mark.parametrize("value", ["-1", "two"])
+def test_jobs_rejects_bad_value(small_design, value):
+    result = invoke("compare", small_design, "--jobs", value)
+    assert result.exit_code == 2, result.output
+    assert "--jobs" in result.output
+    assert "Traceback" not in result.output

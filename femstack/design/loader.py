@@ -107,6 +107,9 @@ Optional keys and tables:
   - ``size_factor``: multiplies every element size, default 1. A value of 0.5 refines
     the whole mesh once;
   - ``adaptive_steps``: adaptive refinement steps after meshing, 0 to 10, default 0.
+  - ``solver``: sparse direct solver, ``"superlu"`` (default), ``"umfpack"`` or
+    ``"pardiso"``. The last two need optional packages (``pip install femstack[solvers]``)
+    and fall back to ``"superlu"`` with a warning when those are missing.
 
 A core given by its dimensions instead of a catalogue name (its data-sheet effective
 parameters are then unknown, so ``Design.core.effective`` is None)::
@@ -221,6 +224,7 @@ _MESH_KEYS = (
     "copper_layers",
     "size_factor",
     "adaptive_steps",
+    "solver",
 )
 _ELECTROSTATIC_CHOICES = ("floating", "grounded", "dielectric")
 # Each adaptive step adds roughly 10-60 % unknowns (Dörfler θ = 0.8), so ten steps
@@ -930,6 +934,14 @@ def _parse_mesh(value: Any, path: str, problems: _Problems) -> dict[str, Any] | 
                                      f"expected a whole number from 0 to {MAX_ADAPTIVE_STEPS}"))
         elif steps is not None:
             mesh["adaptive_steps"] = steps
+    if "solver" in table:
+        from femstack.solvers.linear import SOLVERS
+
+        solver = table["solver"]
+        if isinstance(solver, str) and solver in SOLVERS:
+            mesh["solver"] = solver
+        else:
+            problems.add(DesignError(_join(path, "solver"), solver, f"expected one of {', '.join(SOLVERS)}"))
     return mesh
 
 

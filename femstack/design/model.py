@@ -660,6 +660,10 @@ class MeshOptions(_FrozenModel):
     adaptive_steps : int
         Number of adaptive refinement steps after meshing (0 to 10, default 0): each
         solves the arrangement and refines where the edge-jump indicators are largest.
+    solver : {"superlu", "umfpack", "pardiso"}
+        Sparse direct solver for every factorization. ``umfpack`` (package kvxopt) and
+        ``pardiso`` (package pypardiso) are optional; a missing one falls back to
+        ``superlu`` with a warning. See :mod:`femstack.solvers.linear`.
     """
 
     element_order: Literal[1, 2] = 2
@@ -670,6 +674,7 @@ class MeshOptions(_FrozenModel):
     copper_layers: PositiveInt = 2
     size_factor: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
     adaptive_steps: Annotated[int, Field(ge=0, le=10)] = 0
+    solver: Literal["superlu", "umfpack", "pardiso"] = "superlu"
 
 
 class EmiOptions(_FrozenModel):

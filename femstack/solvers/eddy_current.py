@@ -48,11 +48,11 @@ import time
 import numpy as np
 import scipy.constants
 import scipy.sparse as sp
-from skfem import BilinearForm, LinearForm, asm
+from skfem import BilinearForm, asm
 
 from femstack.errors import SolverError
 from femstack.geometries.mesher import RegionMesh
-from femstack.solvers.linear import Factorization
+from femstack.solvers.linear import LinearSolver
 from femstack.solvers.common import centroid_basis, make_basis, per_quadrature_point
 
 logger = logging.getLogger(__name__)
@@ -88,6 +88,8 @@ class _Operators:
     coupling: sp.csr_matrix  # columns b_k = ∫_turn σ v dr dz
     conductance: np.ndarray  # G_k, S
     free: np.ndarray
+    sigma: np.ndarray  # S/m per element
+    element_turn: np.ndarray  # index into the turn list per element, -1 outside turns
 
 
 class EddyCurrentProblem:
@@ -106,6 +108,14 @@ class EddyCurrentProblem:
         Circuit description of every winding; each turn region must be conducting.
     order
         Lagrange element order, 1 or 2.
+    solver
+        Sparse direct solver name (see :mod:`femstack.solvers.linear`).
+
+    Attributes
+    ----------
+    timings
+        Seconds spent so far in ``assembly``, ``factorization``, ``solves`` and
+        ``post_processing`` (the last one filled in by the solution's methods).
     """
 
     def __init__(
@@ -116,6 +126,7 @@ class EddyCurrentProblem:
         windings: list[WindingCircuit],
         *,
         order: int = 2,
+        solver: str = "superlu",
     ) -> None:
         if not region_mesh.layout.axisymmetric:
             raise SolverError("the eddy-current solver supports axisymmetric models only")
@@ -134,9 +145,13 @@ class EddyCurrentProblem:
                 )
         self.permeability = permeability
         self.conductivity = conductivity
+        self.timings = {"assembly": 0.0, "factorization": 0.0, "solves": 0.0, "post_processing": 0.0}
+        self._linear = LinearSolver(solver)
         self._region_bases: dict[str, object] = {}
+        start = time.perf_counter()
         self._ops = self._assemble()
         self._circuit = self._circuit_matrices()
+        self.timings["assembly"] += time.perf_counter() - start
 
     def region_basis(self, name: str):
         """Return the basis restricted to region ``name`` (built once, then reused)."""
@@ -149,6 +164,21 @@ class EddyCurrentProblem:
     def basis(self):
         """Basis of the whole mesh."""
         return self._ops.basis
+
+    def __getstate__(self) -> dict:
+        # Caches are rebuilt on demand, so results sent between processes stay small.
+        state = dict(self.__dict__)
+        for cache in ("_parts", "_centroid_basis"):
+            state.pop(cache, None)
+        state["_region_bases"] = {}
+        return state
+
+    @property
+    def centroid_basis(self):
+        """Basis with one quadrature point per element centroid (built once, then reused)."""
+        if not hasattr(self, "_centroid_basis"):
+            self._centroid_basis = centroid_basis(self._ops.basis)
+        return self._centroid_basis
 
     # Assembly -------------------------------------------------------------------------
 
@@ -176,19 +206,25 @@ class EddyCurrentProblem:
             K = K + 1j * asm(curl_curl, basis, nu=per_quadrature_point(basis, nu.imag))
         M = asm(conductivity_mass, basis, sigma=per_quadrature_point(basis, sigma))
 
-        @LinearForm
-        def turn_load(v, w):
-            return w.sigma * v
-
-        columns, conductance = [], []
-        for turn in self.turns:
-            turn_basis = self.region_basis(turn)
-            s = per_quadrature_point(turn_basis, sigma)
-            columns.append(asm(turn_load, turn_basis, sigma=s))
-            dx = turn_basis.dx
-            r = np.asarray(turn_basis.global_coordinates())[0]
-            conductance.append(float(np.sum(s / (2.0 * np.pi * r) * dx)))
-        coupling = sp.csr_matrix(np.column_stack(columns)) if columns else sp.csr_matrix((basis.N, 0))
+        # Turn columns b_k = ∫_turn σ v dr dz and G_k = ∫_turn σ/(2πr) dr dz, from the
+        # element-local integrals of the whole basis scattered by turn (no loop over turns).
+        turn_of_region = {name: k for k, name in enumerate(self.turns)}
+        element_turn = np.array([turn_of_region.get(n, -1) for n in rm.region_names])[rm.element_region]
+        in_turn = np.flatnonzero(element_turn >= 0)
+        dx = basis.dx[in_turn]  # quadrature weight × Jacobian, (elements, points)
+        r = np.asarray(basis.mapping.F(basis.X))[0][in_turn]
+        sigma_q = sigma[in_turn][:, None]
+        local = np.stack([np.sum(sigma_q * np.asarray(phi[0])[in_turn] * dx, axis=1) for phi in basis.basis])
+        dofs = basis.element_dofs[:, in_turn]
+        turn_columns = np.broadcast_to(element_turn[in_turn], dofs.shape)
+        coupling = sp.csr_matrix(
+            (local.ravel(), (dofs.ravel(), turn_columns.ravel())), shape=(basis.N, len(self.turns))
+        )
+        conductance = np.bincount(
+            element_turn[in_turn],
+            weights=np.sum(sigma_q / (2.0 * np.pi * r) * dx, axis=1),
+            minlength=len(self.turns),
+        )
 
         dirichlet = np.union1d(
             basis.get_dofs(rm.axis_facets()).flatten(), basis.get_dofs(rm.outer_facets()).flatten()
@@ -202,7 +238,7 @@ class EddyCurrentProblem:
             self.order,
             time.perf_counter() - start,
         )
-        return _Operators(basis, K.tocsr(), M.tocsr(), coupling, np.array(conductance), free)
+        return _Operators(basis, K.tocsr(), M.tocsr(), coupling, conductance, free, sigma, element_turn)
 
     def _circuit_matrices(self):
         """String incidence and the circuit rows (voltage equalities and current sums)."""
@@ -266,44 +302,62 @@ class EddyCurrentProblem:
             values.append(total)
         return np.array(values)
 
+    def system_parts(self) -> tuple[sp.csc_matrix, sp.csc_matrix, sp.csc_matrix, np.ndarray]:
+        r"""Return (P0, P1, P2, b): the bordered system is (P0 + jω P1 + P2/(jω)) x = b.
+
+        x = [A on the free dofs; U_k per turn; string currents], b the unit winding
+        currents, one column per winding. Every frequency's system has the same
+        sparsity pattern, which the fast sweep and the symbolic reuse rely on.
+        """
+        ops, circ = self._ops, self._circuit
+        free = ops.free
+        nf, nt = len(free), len(self.turns)
+        ns = circ["incidence"].shape[1]
+        K = ops.stiffness[free][:, free]
+        M = ops.mass[free][:, free]
+        B = ops.coupling[free]
+        G = sp.diags(ops.conductance)
+        E = sp.csr_matrix(circ["incidence"])
+        # Turn rows are divided by -jω so the field-turn blocks are symmetric (-B, -Bᵀ).
+        zero_nf = sp.csr_matrix((nf, nf))
+        P0 = sp.bmat(
+            [
+                [K, -B, None],
+                [-B.T, None, None],
+                [None, sp.csr_matrix(circ["voltage_rows"]), sp.csr_matrix(circ["current_rows"])],
+            ],
+            format="csc",
+        )
+        P1 = sp.bmat([[M, None], [None, sp.csr_matrix((nt + ns, nt + ns))]], format="csc")
+        P2 = sp.bmat([[zero_nf, None, None], [None, G, -E], [None, None, sp.csr_matrix((ns, ns))]], format="csc")
+        rhs = np.zeros((nf + nt + ns, len(self.windings)), dtype=complex)
+        rhs[nf + nt :] = circ["rhs"]
+        return P0, P1, P2, rhs
+
+    def _system(self, omega: float) -> tuple[sp.csc_matrix, np.ndarray]:
+        if not hasattr(self, "_parts"):
+            self._parts = self.system_parts()
+        P0, P1, P2, rhs = self._parts
+        return (P0 + (1j * omega) * P1 + P2 / (1j * omega)).tocsc(), rhs
+
     def solve(self, frequency: float) -> "EddyCurrentSolution":
         """Solve for a 1 A peak current in each winding in turn at ``frequency`` (Hz)."""
         if not frequency > 0.0:
             raise SolverError(f"frequency must be positive, got {frequency} Hz")
         start = time.perf_counter()
-        ops, circ = self._ops, self._circuit
         omega = 2.0 * np.pi * frequency
-        free = ops.free
-        nf = len(free)
-        nt = len(self.turns)
-        ns = circ["incidence"].shape[1]
+        system, rhs = self._system(omega)
+        self.timings["assembly"] += time.perf_counter() - start
 
-        S = (ops.stiffness + 1j * omega * ops.mass)[free][:, free]
-        B = ops.coupling[free]
-        G = sp.diags(ops.conductance)
-        E = sp.csr_matrix(circ["incidence"])
-        # Turn rows are divided by -jω so the field-turn blocks are symmetric (-B, -Bᵀ).
-        system = sp.bmat(
-            [
-                [S, -B, None],
-                [-B.T, G / (1j * omega), -E / (1j * omega)],
-                [None, sp.csr_matrix(circ["voltage_rows"]), sp.csr_matrix(circ["current_rows"])],
-            ],
-            format="csc",
-        )
-        rhs = np.zeros((nf + nt + ns, len(self.windings)), dtype=complex)
-        rhs[nf + nt :] = circ["rhs"]
+        factor_start = time.perf_counter()
         try:
-            lu = Factorization(system)
+            lu = self._linear.factorize(system)
         except RuntimeError as error:
             raise SolverError(f"the eddy-current system at {frequency:g} Hz is singular: {error}") from error
+        self.timings["factorization"] += time.perf_counter() - factor_start
+        solve_start = time.perf_counter()
         x = lu.solve(rhs)
-
-        potential = np.zeros((ops.basis.N, len(self.windings)), dtype=complex)
-        potential[free] = x[:nf]
-        turn_voltage = x[nf : nf + nt]
-        string_current = x[nf + nt :]
-        impedance = circ["voltage_map"] @ turn_voltage
+        self.timings["solves"] += time.perf_counter() - solve_start
         logger.info(
             "eddy current: %.4g Hz, system %d x %d solved in %.2f s",
             frequency,
@@ -311,6 +365,18 @@ class EddyCurrentProblem:
             system.shape[1],
             time.perf_counter() - start,
         )
+        return self.solution_from_vector(frequency, x)
+
+    def solution_from_vector(self, frequency: float, x: np.ndarray) -> "EddyCurrentSolution":
+        """Wrap the solution x of the bordered system (one column per winding)."""
+        ops, circ = self._ops, self._circuit
+        free = ops.free
+        nf, nt = len(free), len(self.turns)
+        potential = np.zeros((ops.basis.N, len(self.windings)), dtype=complex)
+        potential[free] = x[:nf]
+        turn_voltage = x[nf : nf + nt]
+        string_current = x[nf + nt :]
+        impedance = circ["voltage_map"] @ turn_voltage
         return EddyCurrentSolution(
             problem=self,
             frequency=frequency,
@@ -358,24 +424,32 @@ class EddyCurrentSolution:
     def region_losses(self, currents) -> dict[str, float]:
         r"""Return the time-averaged ohmic loss per conducting region in W.
 
-        :math:`P = \int |J|^2/(2\sigma)\,2\pi r\,dr\,dz` with peak phasors.
+        :math:`P = \int |J|^2/(2\sigma)\,2\pi r\,dr\,dz` with peak phasors, evaluated
+        at the quadrature points of every conducting element at once and summed per
+        region.
         """
+        start = time.perf_counter()
         problem = self.problem
+        ops = problem._ops
         rm = problem.region_mesh
         A, U, _ = self.combine(currents)
-        turn_index = {t: i for i, t in enumerate(problem.turns)}
-        losses = {}
-        for name in rm.region_names:
-            sigma = problem.conductivity.get(name, 0.0)
-            if sigma <= 0.0:
-                continue
-            basis = problem.region_basis(name)
-            a = _at_quadrature(basis, A)
-            r = np.asarray(basis.global_coordinates())[0]
-            J = -1j * self.omega * sigma * a
-            if name in turn_index:
-                J = J + sigma * U[turn_index[name]] / (2.0 * np.pi * r)
-            losses[name] = float(np.sum(np.abs(J) ** 2 / (2.0 * sigma) * 2.0 * np.pi * r * basis.dx))
+        elements = np.flatnonzero(ops.sigma > 0.0)
+        basis = ops.basis
+        a = _interpolate(basis, A, elements)
+        r = np.asarray(basis.mapping.F(basis.X))[0][elements]
+        sigma = ops.sigma[elements][:, None]
+        J = -1j * self.omega * sigma * a
+        turn = ops.element_turn[elements]
+        inside = turn >= 0
+        J[inside] += sigma[inside] * U[turn[inside]][:, None] / (2.0 * np.pi * r[inside])
+        per_element = np.sum(np.abs(J) ** 2 / (2.0 * sigma) * 2.0 * np.pi * r * basis.dx[elements], axis=1)
+        per_region = np.bincount(rm.element_region[elements], weights=per_element, minlength=len(rm.region_names))
+        losses = {
+            name: float(per_region[i])
+            for i, name in enumerate(rm.region_names)
+            if problem.conductivity.get(name, 0.0) > 0.0
+        }
+        problem.timings["post_processing"] += time.perf_counter() - start
         return losses
 
     def magnetic_loss_and_energy(self, currents) -> tuple[float, float]:
@@ -383,19 +457,16 @@ class EddyCurrentSolution:
 
         From the complex Poynting theorem with ν = 1/µ: :math:`P_m = \tfrac{\omega}{2}
         \int \mathrm{Im}(\nu)|B|^2 dV` (zero for real µ) and :math:`W_m = \tfrac14\int
-        \mathrm{Re}(\nu)|B|^2 dV`.
+        \mathrm{Re}(\nu)|B|^2 dV`. Both integrals are quadratic forms of the assembled
+        curl-curl matrix K = K' + jK'' (K' from Re ν, K'' from Im ν): ∫Re(ν)|B|² dV = Aᴴ K' A.
         """
+        start = time.perf_counter()
         problem = self.problem
-        rm = problem.region_mesh
         A, _, _ = self.combine(currents)
-        basis = problem.basis
-        mu = rm.element_values({n: complex(problem.permeability.get(n, 1.0)) for n in rm.region_names})
-        nu = per_quadrature_point(basis, 1.0 / (MU_0 * mu))
-        b2 = _flux_density_squared(basis, A)
-        r = np.asarray(basis.global_coordinates())[0]
-        weight = 2.0 * np.pi * r * basis.dx
-        loss = 0.5 * self.omega * float(np.sum(nu.imag * b2 * weight))
-        energy = 0.25 * float(np.sum(nu.real * b2 * weight))
+        K = problem._ops.stiffness
+        energy = 0.25 * float(np.real(np.vdot(A, K.real @ A)))
+        loss = 0.5 * self.omega * float(np.real(np.vdot(A, K.imag @ A))) if np.iscomplexobj(K.data) else 0.0
+        problem.timings["post_processing"] += time.perf_counter() - start
         return loss, energy
 
     def input_power(self, currents) -> complex:
@@ -407,7 +478,7 @@ class EddyCurrentSolution:
         """Return complex (B_r, B_z) in T at each element's centroid (for plots and VTU)."""
         problem = self.problem
         A, _, _ = self.combine(currents)
-        br, bz = _flux_density(centroid_basis(problem.basis), A)
+        br, bz = _flux_density(problem.centroid_basis, A)
         return br[:, 0], bz[:, 0]
 
     def current_density(self, currents) -> np.ndarray:
@@ -418,7 +489,7 @@ class EddyCurrentSolution:
         problem = self.problem
         rm = problem.region_mesh
         A, U, _ = self.combine(currents)
-        basis = centroid_basis(problem.basis)
+        basis = problem.centroid_basis
         a = _at_quadrature(basis, A)[:, 0]
         r = np.asarray(basis.global_coordinates())[0][:, 0]
         sigma = rm.element_values({n: problem.conductivity.get(n, 0.0) for n in rm.region_names}).real
@@ -427,6 +498,19 @@ class EddyCurrentSolution:
             elements = rm.elements(turn)
             J[elements] += sigma[elements] * U[k] / (2.0 * np.pi * r[elements])
         return J
+
+
+def _interpolate(basis, x: np.ndarray, elements: np.ndarray) -> np.ndarray:
+    """Values of the nodal vector ``x`` at the quadrature points of ``elements``.
+
+    The same sum over local basis functions as ``basis.interpolate``, restricted to some
+    elements and without its per-call index bookkeeping.
+    """
+    dofs = basis.element_dofs[:, elements]
+    values = np.zeros((len(elements), basis.X.shape[1]), dtype=x.dtype)
+    for i, phi in enumerate(basis.basis):
+        values += x[dofs[i]][:, None] * np.asarray(phi[0])[elements]
+    return values
 
 
 def _at_quadrature(basis, x: np.ndarray) -> np.ndarray:
@@ -440,9 +524,3 @@ def _flux_density(basis, A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     br = -(re.grad[1] + 1j * im.grad[1])
     bz = re.grad[0] + 1j * im.grad[0] + (np.asarray(re) + 1j * np.asarray(im)) / r
     return br, bz
-
-
-def _flux_density_squared(basis, A: np.ndarray) -> np.ndarray:
-    """|B_r|² + |B_z|² at the quadrature points of ``basis``."""
-    br, bz = _flux_density(basis, A)
-    return np.abs(br) ** 2 + np.abs(bz) ** 2
