@@ -412,10 +412,6 @@ def report(
 
 @app.command()
 def search(
-
-
-@app.command()
-def sweep(
     design: Optional[Path] = typer.Argument(
         None, help=_DESIGN_HELP + " Default: the bundled reference design.", show_default=False
     ),
@@ -445,8 +441,40 @@ def sweep(
         "-o",
         help="Folder for search.json (saved after every pattern, and reused when the search is "
         "repeated with the same design and options) and search.csv. Created if missing.",
+        show_default=False,
+    ),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help=_VERBOSE_HELP, show_default=False),
+) -> None:
+    """Rank arrangements and winding orientations on common-mode capacitance against leakage."""
+    _configure_logging(verbose)
+
+    def action() -> None:
+        from femstack.design.units import parse_frequency
+        from femstack.report import format_search
+        from femstack.study.search import search as run_search
+
+        started = time.perf_counter()
+        _check_out(out)
+        loaded = _with_converter(_load(design), converter)
+        chosen = _parse_patterns(loaded, patterns) if patterns is not None else None
+        f = parse_frequency(frequency, "--frequency") if frequency is not None else None
+        try:
+            result = run_search(loaded, chosen, frequency=f, size_factor=size_factor, out=out, progress=_progress)
+        except OSError as error:
+            typer.echo(f"error: writing the search results to '{out}' failed: {error}", err=True)
+            raise typer.Exit(code=EXIT_FAILURE) from None
+        typer.echo(format_search(loaded, result, top))
+        _progress(f"total wall time {time.perf_counter() - started:.1f} s")
+
+    _run_guarded(action)
 
 
+@app.command()
+def sweep(
+    design: Optional[Path] = typer.Argument(
+        None, help=_DESIGN_HELP + " Default: the bundled reference design.", show_default=False
+    ),
+    patterns: Optional[str] = typer.Option(
         None, "--patterns", "-p", help="Comma-separated layer patterns. Default: the patterns listed in the design.",
         show_default=False,
     ),
@@ -466,30 +494,11 @@ def sweep(
     ),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help=_VERBOSE_HELP, show_default=False),
 ) -> None:
-    """Rank arrangements and winding orientations on common-mode capacitance against leakage."""
-
-
     """Sweep impedance, leakage and AC resistance over a band with a reduced-order model."""
     _configure_logging(verbose)
 
     def action() -> None:
         from femstack.design.units import parse_frequency
-        from femstack.report import format_search
-        from femstack.study.search import search as run_search
-
-        started = time.perf_counter()
-        _check_out(out)
-        loaded = _with_converter(_load(design), converter)
-        chosen = _parse_patterns(loaded, patterns) if patterns is not None else None
-        f = parse_frequency(frequency, "--frequency") if frequency is not None else None
-        try:
-            result = run_search(loaded, chosen, frequency=f, size_factor=size_factor, out=out, progress=_progress)
-        except OSError as error:
-            typer.echo(f"error: writing the search results to '{out}' failed: {error}", err=True)
-            raise typer.Exit(code=EXIT_FAILURE) from None
-        typer.echo(format_search(loaded, result, top))
-
-
         from femstack.frequency_sweep import parse_band, sweep as run_sweep, write_sweep
 
         started = time.perf_counter()

@@ -20,7 +20,7 @@ import tomllib
 import numpy as np
 
 from femstack.post import analytic
-from femstack.solvers.eddy_current import EddyCurrentProblem, WindingCircuit, _flux_density_squared
+from femstack.solvers.eddy_current import EddyCurrentProblem, WindingCircuit, _flux_density
 from femstack.solvers.electrostatic import maxwell_capacitance
 from femstack.validation import geometries
 
@@ -150,8 +150,9 @@ def round_wire(scale: float = 1.0, order: int = 2, ratios=(0.5, 1.0, 2.0, 5.0, 1
         frequency = frequency_for_skin_ratio(ratio, a)
         solution = problem.solve(frequency)
         z = solution.impedance[0, 0]
-        energy = 0.25 / MU_0 * float(np.sum(_flux_density_squared(wire_basis, solution.potential[:, 0])
-                                            * 2.0 * math.pi * r * wire_basis.dx))
+        b_r, b_z = _flux_density(wire_basis, solution.potential[:, 0])
+        b_squared = np.abs(b_r) ** 2 + np.abs(b_z) ** 2
+        energy = 0.25 / MU_0 * float(np.sum(b_squared * 2.0 * math.pi * r * wire_basis.dx))
         wire = analytic.round_wire_impedance(a, frequency, geometries.COPPER_CONDUCTIVITY)
         wire_dc = 1.0 / (math.pi * a**2 * geometries.COPPER_CONDUCTIVITY)
         source = "Bessel-function wire impedance (Ramo, Whinnery, Van Duzer)"
