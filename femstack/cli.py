@@ -191,7 +191,8 @@ def _run_and_save(design, patterns, out: Optional[Path], jobs: int = 0):
         raise typer.Exit(code=EXIT_FAILURE) from None
     except (FemstackError, KeyboardInterrupt):
         if saver.finished and out is not None:
-            _progress(f"saved the finished arrangements {', '.join(saver.finished)} in {out}")
+            noun = "arrangement" if len(saver.finished) == 1 else "arrangements"
+            _progress(f"saved the finished {noun} {', '.join(saver.finished)} in {out}")
         raise
     return comparison, saver.paths
 

@@ -304,14 +304,17 @@ def write_arrangement(result, out_dir: str | os.PathLike) -> list[Path]:
     """Write one finished arrangement: ``<pattern>_results.json`` and its fields.
 
     The record contains the same data as that arrangement's entry in ``results.json``, so
-    a study that fails later keeps every arrangement finished before the failure.
+    a study that fails later keeps every arrangement finished before the failure. The
+    field files are written first and the record last, so a run interrupted in between
+    leaves no record that points at missing fields.
     """
     out = Path(out_dir)
     replaced: list[str] = []
     record = _strict_json(arrangement_record(result), "", replaced)
+    fields = _write_fields(result, out)
     path = out / f"{result.pattern}_results.json"
     _atomic_write(path, lambda p: p.write_text(json.dumps(record, indent=2, allow_nan=False)))
-    return [path, *_write_fields(result, out)]
+    return [path, *fields]
 
 
 def write_all(comparison, out_dir: str | os.PathLike) -> list[Path]:

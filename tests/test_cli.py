@@ -489,7 +489,7 @@ def test_failure_keeps_finished_arrangements(small_design, tmp_path, monkeypatch
     assert names == {"PPSS_results.json", "PPSS_fields.vtu", "PPSS_regions.json"}
     record = json.loads((out / "PPSS_results.json").read_text())
     assert record["pattern"] == "PPSS"
-    assert "saved the finished arrangements PPSS" in result.stderr
+    assert "saved the finished arrangement PPSS in" in result.stderr
 
 
 def test_parallel_failure_keeps_other_arrangements(small_design, tmp_path, monkeypatch):

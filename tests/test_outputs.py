@@ -358,6 +358,16 @@ def test_failed_vtu_write_leaves_nothing(comparison, tmp_path, monkeypatch, exce
     assert all_entries(tmp_path) == set()
 
 
+def test_interrupted_fields_leave_no_record(comparison, tmp_path, monkeypatch):
+    # The per-arrangement record marks a finished arrangement, so it must not appear
+    # when writing that arrangement's fields is interrupted.
+    monkeypatch.setattr(meshio, "write", failing_meshio_write(KeyboardInterrupt()))
+    result = comparison.results[0]
+    with pytest.raises(KeyboardInterrupt):
+        outputs.write_arrangement(result, tmp_path)
+    assert f"{result.pattern}_results.json" not in all_entries(tmp_path)
+
+
 def test_failed_vtu_write_keeps_old_file(comparison, tmp_path, monkeypatch):
     result = comparison.results[0]
     path = outputs.write_fields(result, tmp_path)
