@@ -116,12 +116,25 @@ def _check_pattern(design, pattern: str, option: str):
     except DesignError as error:
         # with_pattern reports the pattern as the design's arrangement.patterns[0], but here
         # the value comes from a command-line option. Fit problems keep their winding field.
-        problems = [
-            DesignProblem(option, problem.value, problem.allowed, problem.reason)
-            if problem.field.startswith("arrangement.patterns")
-            else problem
-            for problem in error.problems
-        ]
+        # A turn-count mismatch is reported against the winding's turns; from the command
+        # line the pattern is what the user should change, so name the option and list
+        # how many layers each winding needs in the design's own first pattern.
+        first = design.arrangement.patterns[0]
+        needed = ", ".join(f"{w.symbol} on {first.count(w.symbol)}" for w in design.windings)
+        problems = []
+        for problem in error.problems:
+            if problem.field.startswith("arrangement.patterns"):
+                problems.append(DesignProblem(option, problem.value, problem.allowed, problem.reason))
+            else:
+                detail = problem.allowed.replace(" (arrangement.patterns[0])", "")
+                problems.append(
+                    DesignProblem(
+                        option,
+                        pattern,
+                        f"{detail}; expected the layer counts of the design ({needed}, as in '{first}')",
+                        problem.reason,
+                    )
+                )
         raise DesignError.from_problems(problems) from None
 
 

@@ -209,6 +209,18 @@ def test_compare_single_pattern(small_design):
     assert "PPSS" not in result.stderr
 
 
+def test_pattern_with_wrong_layer_counts_names_option(small_design):
+    result = invoke("compare", small_design, "--patterns", "PPSS,PSPP")
+    assert result.exit_code == 2, result.output
+    errors = error_lines(result.stderr)
+    problems = [line for line in errors if "PSPP" in line]
+    assert problems, errors
+    for line in problems:
+        assert "--patterns" in line
+        assert "windings[" not in line
+        assert "P on 2, S on 2" in line
+
+
 def test_compare_without_design_runs_reference(small_design, monkeypatch):
     # The bundled reference runs on the fine mesh at three frequencies, too slow for this
     # test, so the bundled path points at the small design instead.
