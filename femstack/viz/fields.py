@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from femstack.viz.results import FieldSet, ResultsError
+from femstack.viz.results import FieldSet, ResultsError, spaced_frequency
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +121,7 @@ def _view_rz(plotter, true_bounds=None) -> None:
 
 def _finish(plotter, filename: str | os.PathLike | None):
     """Save a PNG when ``filename`` is given (atomically), and return the plotter."""
+    _separate_bar_titles(plotter)
     if filename is None:
         return plotter
     path = Path(filename)
@@ -140,21 +141,36 @@ def _finish(plotter, filename: str | os.PathLike | None):
     return plotter
 
 
-def _bar(title: str, **extra) -> dict:
+def _bar(title: str, log_scale: bool = False, **extra) -> dict:
+    """Return the options of a vertical colour bar right of the plot.
+
+    Log-scale bars label their ticks in one exponent format (``4.8e-04``), because ``%g``
+    mixes plain and exponent notation along one bar.
+    """
     return {"title": title, "vertical": True, "position_x": 0.86, "position_y": 0.12, "height": 0.66,
-            "title_font_size": 14, "label_font_size": 12, "fmt": "%.3g", **extra}
+            "title_font_size": 14, "label_font_size": 12, "fmt": "%.1e" if log_scale else "%.3g", **extra}
 
 
-def _bar_options(title: str, bar: bool | None) -> dict:
+def _bar_options(title: str, bar: bool | None, log_scale: bool = False) -> dict:
     """Keyword arguments of add_mesh: a vertical bar (None), a bottom bar (True) or none (False)."""
     if bar is None:
-        return {"scalar_bar_args": _bar(title)}
-    return {"show_scalar_bar": bar, "scalar_bar_args": _bottom_bar(title)}
+        return {"scalar_bar_args": _bar(title, log_scale)}
+    return {"show_scalar_bar": bar, "scalar_bar_args": _bottom_bar(title, log_scale)}
 
 
-def _bottom_bar(title: str) -> dict:
-    """Return the options of a horizontal colour bar under the plot, for views side by side."""
-    return _bar(title, vertical=False, position_x=0.15, position_y=0.02, width=0.7, height=0.08)
+def _bottom_bar(title: str, log_scale: bool = False) -> dict:
+    """Return the options of a horizontal colour bar under the plot, for views side by side.
+
+    VTK draws the title of a horizontal bar on the line of its tick labels. The trailing
+    newline makes the title two lines high, which lifts its text above the labels.
+    """
+    return _bar(title + "\n", log_scale, vertical=False, position_x=0.15, position_y=0.01, width=0.7, height=0.12)
+
+
+def _separate_bar_titles(plotter, pixels: int = 12) -> None:
+    """Leave ``pixels`` between a vertical bar's title and its top tick label, which otherwise overlap."""
+    for bar in plotter.scalar_bars.values():
+        bar.SetVerticalTitleSeparation(pixels)
 
 
 def _add_potential(plotter, fields: FieldSet, clim=None, extent=None, bar=None) -> None:
@@ -184,7 +200,7 @@ def _add_electric_field(plotter, fields: FieldSet, clim=None, extent=None, bar=N
     values = np.asarray(grid.cell_data["E_abs_V_per_m"])
     clim = clim or _log_limits(values)
     plotter.add_mesh(grid, scalars="E_abs_V_per_m", cmap="inferno", log_scale=True, clim=clim,
-                     **_bar_options("E magnitude (V/m)", bar))
+                     **_bar_options("E magnitude (V/m)", bar, log_scale=True))
     _add_outlines(plotter, grid, fields.region_names)
     lines = grid.contour(isosurfaces=np.linspace(0.05, 0.95, 10), scalars="potential_V")
     if lines.n_points:
@@ -206,7 +222,8 @@ def _add_flux_density(plotter, fields: FieldSet, frequency, clim=None, extent=No
     grid = _in_mm(fields, extent)
     values = np.asarray(grid.cell_data[b_name])
     clim = clim or _log_limits(values)
-    plotter.add_mesh(grid, scalars=b_name, cmap="plasma", log_scale=True, clim=clim, **_bar_options("B peak (T)", bar))
+    plotter.add_mesh(grid, scalars=b_name, cmap="plasma", log_scale=True, clim=clim,
+                     **_bar_options("B peak (T)", bar, log_scale=True))
     _add_outlines(plotter, grid, fields.region_names, colour="#808080")
     flux = np.asarray(grid.point_data[f"rA_re_Wb_{tag}"])
     levels = _symmetric_levels(flux, lines)
@@ -225,7 +242,7 @@ def plot_flux_density(fields: FieldSet, frequency: str | None = None, *, filenam
     """
     plotter = _plotter(window_size=window_size, off_screen=_offscreen(filename, off_screen))
     tag = _add_flux_density(plotter, fields, frequency)
-    plotter.add_title(f"{fields.pattern}: B peak and flux lines at {tag}", font_size=10)
+    plotter.add_title(f"{fields.pattern}: B peak and flux lines at {spaced_frequency(tag)}", font_size=10)
     _view_rz(plotter)
     return _finish(plotter, filename)
 
@@ -252,7 +269,9 @@ def plot_current_density(fields: FieldSet, frequency: str | None = None, *, file
     plotter = _plotter(shape=(2, 1), window_size=window_size, off_screen=_offscreen(filename, off_screen))
     plotter.subplot(0, 0)
     plotter.add_mesh(turns, scalars="J_abs_A_per_mm2", cmap="turbo", scalar_bar_args=_bar("J peak (A/mm²)"))
-    plotter.add_title(f"{fields.pattern}: current density at {tag} (z stretched x{z_stretch:g})", font_size=10)
+    plotter.add_title(
+        f"{fields.pattern}: current density at {spaced_frequency(tag)} (z stretched x{z_stretch:g})", font_size=10
+    )
     plotter.set_scale(yscale=z_stretch)
     _view_rz(plotter, turns.bounds)
     plotter.subplot(1, 0)
@@ -335,6 +354,8 @@ def plot_side_by_side(field_sets: Sequence[FieldSet], quantity: str = "flux_dens
                              scalar_bar_args=_bottom_bar("J peak (A/mm²)"))
         plotter.add_title(fields.pattern, font_size=10)
         _view_rz(plotter)
+        # The default camera fills the narrow view, which leaves no room for the z title.
+        plotter.camera.zoom(0.85)
     plotter.link_views()
     return _finish(plotter, filename)
 
