@@ -99,9 +99,9 @@ def _frequency_array(fields: FieldSet, prefix: str, frequency: str | None) -> st
     return prefix + frequency
 
 
-def _plotter(shape=(1, 1), window_size=(1000, 620), off_screen: bool | None = None):
+def _plotter(shape=(1, 1), window_size=(1000, 620), off_screen: bool | None = None, **layout):
     pyvista = _pyvista()
-    return pyvista.Plotter(shape=shape, window_size=list(window_size), off_screen=off_screen, border=False)
+    return pyvista.Plotter(shape=shape, window_size=list(window_size), off_screen=off_screen, border=False, **layout)
 
 
 def _view_rz(plotter, true_bounds=None) -> None:
@@ -161,8 +161,9 @@ def _bar_options(title: str, bar: bool | None, log_scale: bool = False) -> dict:
 def _bottom_bar(title: str, log_scale: bool = False) -> dict:
     """Return the options of a horizontal colour bar under the plot, for views side by side.
 
-    VTK draws the title of a horizontal bar on the line of its tick labels. The trailing
-    newline makes the title two lines high, which lifts its text above the labels.
+    VTK (seen with 9.7) draws the title of a horizontal bar on the line of its tick
+    labels. The trailing newline makes the title two lines high, which lifts its text
+    above the labels.
     """
     return _bar(title + "\n", log_scale, vertical=False, position_x=0.15, position_y=0.01, width=0.7, height=0.12)
 
@@ -291,24 +292,59 @@ def _region_kind(name: str, windings: list[str]) -> int:
     return list(REGION_COLOURS).index("air")
 
 
-def plot_regions(fields: FieldSet, *, filename=None, off_screen=None, window_size=(1000, 620), show_edges=True):
-    """Plot the mesh with its regions coloured by kind (core, gap, dielectric, air, each winding)."""
+def plot_regions(fields: FieldSet, *, filename=None, off_screen=None, window_size=(1000, 900), show_edges=True,
+                 z_stretch: float = 3.0):
+    """Plot the mesh with its regions coloured by kind (core, gap, dielectric, air, each winding).
+
+    The top view shows the core and what it encloses, with a box around the windings.
+    The bottom view zooms into that box, without mesh edges, and draws z stretched by
+    ``z_stretch``, because copper layers some tens of µm thick are too thin to see at
+    the scale of the core.
+    The axis labels of both views show the true r and z. The legend has its own column
+    so that it covers no part of either view.
+    """
+    pyvista = _pyvista()
     windings = sorted({n.split("/")[1] for n in fields.region_names if n.startswith("turn/")})
     kinds = np.array([_region_kind(n, windings) for n in fields.region_names])
-    grid = _in_mm(fields)
-    grid.cell_data["kind"] = kinds[np.asarray(grid.cell_data["region"])]
     colours = list(REGION_COLOURS.values()) + list(WINDING_COLOURS[: len(windings)])
     labels = list(REGION_COLOURS) + [f"winding {w}" for w in windings]
-    plotter = _plotter(window_size=window_size, off_screen=_offscreen(filename, off_screen))
     from matplotlib.colors import ListedColormap
 
-    plotter.add_mesh(grid, scalars="kind", cmap=ListedColormap(colours), clim=[-0.5, len(colours) - 0.5],
-                     n_colors=len(colours), show_edges=show_edges, edge_color="#505050", line_width=0.1,
-                     show_scalar_bar=False)
-    plotter.add_legend([[label, colour] for label, colour in zip(labels, colours)], bcolor="#f4f4f4",
-                       size=(0.16, 0.3), loc="lower right", face="rectangle")
-    plotter.add_title(f"{fields.pattern}: regions and mesh ({fields.grid.n_cells} triangles in all)", font_size=10)
+    colour_map = ListedColormap(colours)
+    zoom = _winding_extent(fields)
+    plotter = _plotter(shape=(2, 2), window_size=window_size, off_screen=_offscreen(filename, off_screen),
+                       col_weights=[4, 1], groups=[(np.s_[:], 1)])
+
+    # Top: the whole cross-section inside the core, with the zoomed box outlined.
+    plotter.subplot(0, 0)
+    whole = _in_mm(fields)
+    whole.cell_data["kind"] = kinds[np.asarray(whole.cell_data["region"])]
+    plotter.add_mesh(whole, scalars="kind", cmap=colour_map, clim=[-0.5, len(colours) - 0.5], n_colors=len(colours),
+                     show_edges=show_edges, edge_color="#505050", line_width=0.1, show_scalar_bar=False,
+                     lighting=False)
+    r0, r1, z0, z1 = (value * 1e3 for value in zoom)
+    box = pyvista.MultipleLines(points=[[r0, z0, 0.01], [r1, z0, 0.01], [r1, z1, 0.01], [r0, z1, 0.01], [r0, z0, 0.01]])
+    plotter.add_mesh(box, color="black", line_width=2.0)
+    plotter.add_title(f"{fields.pattern}: regions and mesh ({fields.grid.n_cells:,} triangles in all)", font_size=10)
     _view_rz(plotter)
+
+    # Bottom: the windings and what surrounds them, z stretched.
+    plotter.subplot(1, 0)
+    detail = fields.grid.clip_box([*zoom, -1.0, 1.0], invert=False, crinkle=False).scale(1e3, inplace=False)
+    detail.cell_data["kind"] = kinds[np.asarray(detail.cell_data["region"])]
+    # No mesh edges here, because on the fine mesh of the turns they hide the turns' colours.
+    plotter.add_mesh(detail, scalars="kind", cmap=colour_map, clim=[-0.5, len(colours) - 0.5], n_colors=len(colours),
+                     show_scalar_bar=False, lighting=False)
+    plotter.add_title(f"windings, the boxed area above (z stretched x{z_stretch:g})", font_size=10)
+    plotter.set_scale(yscale=z_stretch)
+    _view_rz(plotter, detail.bounds)
+
+    # Right: the legend alone, spanning both rows.
+    plotter.subplot(0, 1)
+    legend = plotter.add_legend([[label, colour] for label, colour in zip(labels, colours)], bcolor="#f4f4f4",
+                                loc=None, face="rectangle")
+    legend.SetPosition(0.05, 0.35)
+    legend.SetPosition2(0.85, 0.3)
     return _finish(plotter, filename)
 
 
