@@ -353,7 +353,10 @@ def run(
 
 
 _RESULTS_HELP = "Results folder written by 'femstack compare --out' or 'femstack run --out'."
-_FIELDS_HELP = "Draw the PyVista field pictures (needs an OpenGL context: EGL or an X display)."
+_FIELDS_HELP = (
+    "Draw the PyVista field pictures (needs an OpenGL context: EGL or an X display). "
+    "--no-fields needs only results.json and summary.csv."
+)
 
 
 def _run_viz_guarded(action: Callable[[], None]) -> None:

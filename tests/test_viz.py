@@ -25,7 +25,7 @@ from femstack.viz import charts
 from femstack.viz import fields as field_plots
 from femstack.viz.fields import use_offscreen_if_headless
 from femstack.viz.mmf import MU_0, mmf_curves
-from femstack.viz.results import ResultsError, load_results, read_fields
+from femstack.viz.results import ResultsError, load_results, read_fields, spaced_frequency
 
 use_offscreen_if_headless()
 
@@ -133,6 +133,51 @@ def test_render_failure_leaves_no_file(field_sets, tmp_path, monkeypatch):
     with pytest.raises(field_plots.RenderError, match="regions.png.*no OpenGL context"):
         field_plots.plot_regions(field_sets[0], filename=tmp_path / "regions.png")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_log_colour_bars_use_one_format(field_sets):
+    plotter = field_plots.plot_flux_density(field_sets[0], off_screen=True)
+    bar = plotter.scalar_bars["B peak (T)"]
+    assert bar.GetLabelFormat() == "%.1e"
+    assert bar.GetVerticalTitleSeparation() > 0, "the title would touch the top tick label"
+    plotter.close()
+
+
+def test_side_by_side_bar_title_above_labels(field_sets):
+    plotter = field_plots.plot_side_by_side(field_sets, "electric_field", off_screen=True)
+    titles = [bar.GetTitle() for bar in plotter.scalar_bars.values()]
+    assert titles == ["E magnitude (V/m)\n"], "the newline lifts the title off the tick labels"
+    plotter.close()
+
+
+def test_regions_plot_shows_windings(field_sets, tmp_path):
+    path = tmp_path / "regions.png"
+    field_plots.plot_regions(field_sets[1], filename=path)
+    flat = (read_png(path).reshape(-1, 3) * 255).astype(int)
+    for name, colour in zip(("P", "S"), field_plots.WINDING_COLOURS):
+        rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+        pixels = int((np.abs(flat - rgb).max(axis=1) <= 8).sum())
+        # The legend's swatch alone has a few hundred pixels, and the stretched turns add thousands.
+        assert pixels > 3000, f"winding {name} covers only {pixels} pixels of its colour"
+
+
+def test_regions_legend_in_own_view(field_sets):
+    plotter = field_plots.plot_regions(field_sets[0], off_screen=True)
+    legend_view = plotter.renderers[plotter.renderers.loc_to_index((0, 1))]
+    assert legend_view.legend is not None
+    assert not [a for a in legend_view.actors.values() if hasattr(a, "GetMapper") and a.GetMapper() is not None]
+    plotter.close()
+
+
+@pytest.mark.parametrize("tag,text", [("1MHz", "1 MHz"), ("500kHz", "500 kHz"), ("50Hz", "50 Hz"), ("1.5MHz", "1.5 MHz")])
+def test_spaced_frequency(tag, text):
+    assert spaced_frequency(tag) == text
+
+
+def test_chart_titles_space_the_unit(run, field_sets):
+    assert charts.plot_layer_loss(run).axes[0].get_title() == "Copper loss per layer at 1 MHz, design currents"
+    figure = charts.plot_mmf(list(zip(field_sets, run.records)))
+    assert [axes.get_title() for axes in figure.axes] == [f"{p} at 1 MHz" for p in run.patterns]
 
 
 # Physics of the plotted fields ---------------------------------------------------------
@@ -285,9 +330,44 @@ def test_plot_command_incomplete_folder_exits_2(results_dir, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(results_dir, copy)
     (copy / "PSSP_regions.json").unlink()
-    result = invoke("plot", copy, "--no-fields")
+    result = invoke("plot", copy)
     assert result.exit_code == 2
     assert "missing PSSP_regions.json" in result.output
+
+
+def field_free_copy(results_dir: Path, copy: Path) -> Path:
+    """Copy a results folder without its VTU and region files."""
+    shutil.copytree(results_dir, copy, ignore=shutil.ignore_patterns("*_fields.vtu", "*_regions.json"))
+    return copy
+
+
+CHART_NAMES = {"rac_rdc.png", "leakage.png", "layer_loss.png", "common_mode.png"} | {
+    f"{pattern}_capacitance_network.png" for pattern in ("PPSS", "PSPS", "PSSP")
+}
+
+
+def test_plot_no_fields_without_vtu_files(results_dir, tmp_path, caplog):
+    copy = field_free_copy(results_dir, tmp_path / "copy")
+    out = tmp_path / "plots"
+    result = invoke("plot", copy, "--no-fields", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == CHART_NAMES
+    assert "skipped mmf.png" in caplog.text
+
+
+def test_plot_no_fields_keeps_mmf_chart(results_dir, tmp_path):
+    out = tmp_path / "plots"
+    result = invoke("plot", results_dir, "--no-fields", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == CHART_NAMES | {"mmf.png"}
+
+
+def test_report_no_fields_without_vtu_files(results_dir, tmp_path):
+    copy = field_free_copy(results_dir, tmp_path / "copy")
+    path = tmp_path / "report.html"
+    result = invoke("report", copy, "--no-fields", "--out", path)
+    assert result.exit_code == 0, result.output
+    assert path.read_text(encoding="utf-8").count("data:image/png;base64,") == len(CHART_NAMES)
 
 
 def test_plot_command_old_results_exits_2(results_dir, tmp_path):
@@ -347,6 +427,54 @@ def test_report_has_tables_and_version(report_path):
     assert "leakage inductance at 1 MHz" in text
     assert f"femstack {__version__}" in text
     assert "E32/6/20" in text, "the design is included"
+
+
+def test_report_states_terminal_swings(report_path):
+    text = report_path.read_text(encoding="utf-8")
+    found = re.search(r'<p id="common-mode">.*?</ul>', text, re.S)
+    assert found, "no common-mode paragraph"
+    paragraph = found.group(0)
+    assert "converter custom" in paragraph
+    assert "P.start +1, P.end +0, S.start +0, S.end +0" in paragraph
+    assert "ns edges" in paragraph, "the waveform is stated"
+
+
+def test_report_swings_of_preset(run):
+    import copy as copying
+
+    from femstack.viz.html import describe_common_mode
+    from femstack.viz.results import RunResults
+
+    records = copying.deepcopy(run.records)
+    for record in records:
+        record["common_mode"]["converter"] = "flyback"
+        record["common_mode"]["swings_per_V_sw"] = {"P.start": 1.0, "P.end": 0.0, "S.start": 0.0, "S.end": -0.25}
+    text = describe_common_mode(RunResults(run.folder, records))
+    assert "converter flyback" in text
+    assert "S.end -0.25" in text
+    assert "terminals.quiet and terminals.swings are not used" in text
+    assert text.count("<li>") == 1, "arrangements with the same swings share one line"
+
+
+def test_report_mesh_counts_are_integers(report_path, run):
+    text = report_path.read_text(encoding="utf-8")
+    table = re.search(r'<table id="model">.*?</table>', text, re.S).group(0)
+    triangles = re.search(r"<td>triangles</td>(.*?)</tr>", table).group(1)
+    expected = [f"{r['mesh']['triangles']:,}" for r in run.records]
+    assert re.findall(r'<td class="num">([^<]*)</td>', triangles) == expected
+    order = re.search(r"<td>element order</td>(.*?)</tr>", table).group(1)
+    assert set(re.findall(r'<td class="num">([^<]*)</td>', order)) == {"2"}
+
+
+def test_report_design_lists_all_patterns(report_path):
+    import html as markup
+    import json
+
+    text = report_path.read_text(encoding="utf-8")
+    dump = markup.unescape(re.search(r"<pre>(.*?)</pre>", text, re.S).group(1))
+    design = json.loads(dump)
+    assert design["arrangement"]["patterns"] == ["PPSS", "PSPS", "PSSP"]
+    assert "999999" not in dump, "floats are printed with their binary round-off"
 
 
 def test_report_out_folder_exits_2(results_dir, tmp_path):

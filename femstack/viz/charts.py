@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from femstack.pipeline import frequency_tag
-from femstack.viz.results import FieldSet, ResultsError, RunResults
+from femstack.viz.results import FieldSet, ResultsError, RunResults, spaced_frequency
 
 _LAYER = re.compile(r"turn/(?P<winding>[^/]+)/(?P<layer>[^/]+)/\d+$")
 
@@ -105,7 +105,7 @@ def plot_layer_loss(run: RunResults, frequency: str | None = None) -> Figure:
         axes.set_xticks(np.arange(len(losses)), list(losses))
     axes.set_xlabel("PCB layer (L1 at the bottom)")
     axes.set_ylabel("copper loss (mW)")
-    axes.set_title(f"Copper loss per layer at {tag}, design currents")
+    axes.set_title(f"Copper loss per layer at {spaced_frequency(tag)}, design currents")
     axes.legend(fontsize=8)
     return figure
 
@@ -197,7 +197,7 @@ def plot_mmf(fields_and_records: Sequence[tuple[FieldSet, dict]], frequency: str
         axes.plot(curves.mmf_fem, curves.z_fem * 1e3, "-", color="#1f77b4", label="finite element")
         axes.plot(curves.mmf_1d, curves.z_1d * 1e3, "--", color="black", label="1-D estimate")
         axes.axvline(0.0, color="#999999", lw=0.8)
-        axes.set_title(f"{record['pattern']} at {tag}", fontsize=10)
+        axes.set_title(f"{record['pattern']} at {spaced_frequency(tag)}", fontsize=10)
         axes.set_xlabel("MMF (A)")
         axes.grid(True, alpha=0.3)
     axes_list[0].set_ylabel("z (mm)")

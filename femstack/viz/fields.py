@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from femstack.viz.results import FieldSet, ResultsError
+from femstack.viz.results import FieldSet, ResultsError, spaced_frequency
 
 logger = logging.getLogger(__name__)
 
@@ -99,9 +99,9 @@ def _frequency_array(fields: FieldSet, prefix: str, frequency: str | None) -> st
     return prefix + frequency
 
 
-def _plotter(shape=(1, 1), window_size=(1000, 620), off_screen: bool | None = None):
+def _plotter(shape=(1, 1), window_size=(1000, 620), off_screen: bool | None = None, **layout):
     pyvista = _pyvista()
-    return pyvista.Plotter(shape=shape, window_size=list(window_size), off_screen=off_screen, border=False)
+    return pyvista.Plotter(shape=shape, window_size=list(window_size), off_screen=off_screen, border=False, **layout)
 
 
 def _view_rz(plotter, true_bounds=None) -> None:
@@ -121,6 +121,7 @@ def _view_rz(plotter, true_bounds=None) -> None:
 
 def _finish(plotter, filename: str | os.PathLike | None):
     """Save a PNG when ``filename`` is given (atomically), and return the plotter."""
+    _separate_bar_titles(plotter)
     if filename is None:
         return plotter
     path = Path(filename)
@@ -140,21 +141,37 @@ def _finish(plotter, filename: str | os.PathLike | None):
     return plotter
 
 
-def _bar(title: str, **extra) -> dict:
+def _bar(title: str, log_scale: bool = False, **extra) -> dict:
+    """Return the options of a vertical colour bar right of the plot.
+
+    Log-scale bars label their ticks in one exponent format (``4.8e-04``), because ``%g``
+    mixes plain and exponent notation along one bar.
+    """
     return {"title": title, "vertical": True, "position_x": 0.86, "position_y": 0.12, "height": 0.66,
-            "title_font_size": 14, "label_font_size": 12, "fmt": "%.3g", **extra}
+            "title_font_size": 14, "label_font_size": 12, "fmt": "%.1e" if log_scale else "%.3g", **extra}
 
 
-def _bar_options(title: str, bar: bool | None) -> dict:
+def _bar_options(title: str, bar: bool | None, log_scale: bool = False) -> dict:
     """Keyword arguments of add_mesh: a vertical bar (None), a bottom bar (True) or none (False)."""
     if bar is None:
-        return {"scalar_bar_args": _bar(title)}
-    return {"show_scalar_bar": bar, "scalar_bar_args": _bottom_bar(title)}
+        return {"scalar_bar_args": _bar(title, log_scale)}
+    return {"show_scalar_bar": bar, "scalar_bar_args": _bottom_bar(title, log_scale)}
 
 
-def _bottom_bar(title: str) -> dict:
-    """Return the options of a horizontal colour bar under the plot, for views side by side."""
-    return _bar(title, vertical=False, position_x=0.15, position_y=0.02, width=0.7, height=0.08)
+def _bottom_bar(title: str, log_scale: bool = False) -> dict:
+    """Return the options of a horizontal colour bar under the plot, for views side by side.
+
+    VTK (seen with 9.7) draws the title of a horizontal bar on the line of its tick
+    labels. The trailing newline makes the title two lines high, which lifts its text
+    above the labels.
+    """
+    return _bar(title + "\n", log_scale, vertical=False, position_x=0.15, position_y=0.01, width=0.7, height=0.12)
+
+
+def _separate_bar_titles(plotter, pixels: int = 12) -> None:
+    """Leave ``pixels`` between a vertical bar's title and its top tick label, which otherwise overlap."""
+    for bar in plotter.scalar_bars.values():
+        bar.SetVerticalTitleSeparation(pixels)
 
 
 def _add_potential(plotter, fields: FieldSet, clim=None, extent=None, bar=None) -> None:
@@ -184,7 +201,7 @@ def _add_electric_field(plotter, fields: FieldSet, clim=None, extent=None, bar=N
     values = np.asarray(grid.cell_data["E_abs_V_per_m"])
     clim = clim or _log_limits(values)
     plotter.add_mesh(grid, scalars="E_abs_V_per_m", cmap="inferno", log_scale=True, clim=clim,
-                     **_bar_options("E magnitude (V/m)", bar))
+                     **_bar_options("E magnitude (V/m)", bar, log_scale=True))
     _add_outlines(plotter, grid, fields.region_names)
     lines = grid.contour(isosurfaces=np.linspace(0.05, 0.95, 10), scalars="potential_V")
     if lines.n_points:
@@ -206,7 +223,8 @@ def _add_flux_density(plotter, fields: FieldSet, frequency, clim=None, extent=No
     grid = _in_mm(fields, extent)
     values = np.asarray(grid.cell_data[b_name])
     clim = clim or _log_limits(values)
-    plotter.add_mesh(grid, scalars=b_name, cmap="plasma", log_scale=True, clim=clim, **_bar_options("B peak (T)", bar))
+    plotter.add_mesh(grid, scalars=b_name, cmap="plasma", log_scale=True, clim=clim,
+                     **_bar_options("B peak (T)", bar, log_scale=True))
     _add_outlines(plotter, grid, fields.region_names, colour="#808080")
     flux = np.asarray(grid.point_data[f"rA_re_Wb_{tag}"])
     levels = _symmetric_levels(flux, lines)
@@ -225,7 +243,7 @@ def plot_flux_density(fields: FieldSet, frequency: str | None = None, *, filenam
     """
     plotter = _plotter(window_size=window_size, off_screen=_offscreen(filename, off_screen))
     tag = _add_flux_density(plotter, fields, frequency)
-    plotter.add_title(f"{fields.pattern}: B peak and flux lines at {tag}", font_size=10)
+    plotter.add_title(f"{fields.pattern}: B peak and flux lines at {spaced_frequency(tag)}", font_size=10)
     _view_rz(plotter)
     return _finish(plotter, filename)
 
@@ -252,7 +270,9 @@ def plot_current_density(fields: FieldSet, frequency: str | None = None, *, file
     plotter = _plotter(shape=(2, 1), window_size=window_size, off_screen=_offscreen(filename, off_screen))
     plotter.subplot(0, 0)
     plotter.add_mesh(turns, scalars="J_abs_A_per_mm2", cmap="turbo", scalar_bar_args=_bar("J peak (A/mm²)"))
-    plotter.add_title(f"{fields.pattern}: current density at {tag} (z stretched x{z_stretch:g})", font_size=10)
+    plotter.add_title(
+        f"{fields.pattern}: current density at {spaced_frequency(tag)} (z stretched x{z_stretch:g})", font_size=10
+    )
     plotter.set_scale(yscale=z_stretch)
     _view_rz(plotter, turns.bounds)
     plotter.subplot(1, 0)
@@ -272,24 +292,59 @@ def _region_kind(name: str, windings: list[str]) -> int:
     return list(REGION_COLOURS).index("air")
 
 
-def plot_regions(fields: FieldSet, *, filename=None, off_screen=None, window_size=(1000, 620), show_edges=True):
-    """Plot the mesh with its regions coloured by kind (core, gap, dielectric, air, each winding)."""
+def plot_regions(fields: FieldSet, *, filename=None, off_screen=None, window_size=(1000, 900), show_edges=True,
+                 z_stretch: float = 3.0):
+    """Plot the mesh with its regions coloured by kind (core, gap, dielectric, air, each winding).
+
+    The top view shows the core and what it encloses, with a box around the windings.
+    The bottom view zooms into that box, without mesh edges, and draws z stretched by
+    ``z_stretch``, because copper layers some tens of µm thick are too thin to see at
+    the scale of the core.
+    The axis labels of both views show the true r and z. The legend has its own column
+    so that it covers no part of either view.
+    """
+    pyvista = _pyvista()
     windings = sorted({n.split("/")[1] for n in fields.region_names if n.startswith("turn/")})
     kinds = np.array([_region_kind(n, windings) for n in fields.region_names])
-    grid = _in_mm(fields)
-    grid.cell_data["kind"] = kinds[np.asarray(grid.cell_data["region"])]
     colours = list(REGION_COLOURS.values()) + list(WINDING_COLOURS[: len(windings)])
     labels = list(REGION_COLOURS) + [f"winding {w}" for w in windings]
-    plotter = _plotter(window_size=window_size, off_screen=_offscreen(filename, off_screen))
     from matplotlib.colors import ListedColormap
 
-    plotter.add_mesh(grid, scalars="kind", cmap=ListedColormap(colours), clim=[-0.5, len(colours) - 0.5],
-                     n_colors=len(colours), show_edges=show_edges, edge_color="#505050", line_width=0.1,
-                     show_scalar_bar=False)
-    plotter.add_legend([[label, colour] for label, colour in zip(labels, colours)], bcolor="#f4f4f4",
-                       size=(0.16, 0.3), loc="lower right", face="rectangle")
-    plotter.add_title(f"{fields.pattern}: regions and mesh ({fields.grid.n_cells} triangles in all)", font_size=10)
+    colour_map = ListedColormap(colours)
+    zoom = _winding_extent(fields)
+    plotter = _plotter(shape=(2, 2), window_size=window_size, off_screen=_offscreen(filename, off_screen),
+                       col_weights=[4, 1], groups=[(np.s_[:], 1)])
+
+    # Top: the whole cross-section inside the core, with the zoomed box outlined.
+    plotter.subplot(0, 0)
+    whole = _in_mm(fields)
+    whole.cell_data["kind"] = kinds[np.asarray(whole.cell_data["region"])]
+    plotter.add_mesh(whole, scalars="kind", cmap=colour_map, clim=[-0.5, len(colours) - 0.5], n_colors=len(colours),
+                     show_edges=show_edges, edge_color="#505050", line_width=0.1, show_scalar_bar=False,
+                     lighting=False)
+    r0, r1, z0, z1 = (value * 1e3 for value in zoom)
+    box = pyvista.MultipleLines(points=[[r0, z0, 0.01], [r1, z0, 0.01], [r1, z1, 0.01], [r0, z1, 0.01], [r0, z0, 0.01]])
+    plotter.add_mesh(box, color="black", line_width=2.0)
+    plotter.add_title(f"{fields.pattern}: regions and mesh ({fields.grid.n_cells:,} triangles in all)", font_size=10)
     _view_rz(plotter)
+
+    # Bottom: the windings and what surrounds them, z stretched.
+    plotter.subplot(1, 0)
+    detail = fields.grid.clip_box([*zoom, -1.0, 1.0], invert=False, crinkle=False).scale(1e3, inplace=False)
+    detail.cell_data["kind"] = kinds[np.asarray(detail.cell_data["region"])]
+    # No mesh edges here, because on the fine mesh of the turns they hide the turns' colours.
+    plotter.add_mesh(detail, scalars="kind", cmap=colour_map, clim=[-0.5, len(colours) - 0.5], n_colors=len(colours),
+                     show_scalar_bar=False, lighting=False)
+    plotter.add_title(f"windings, the boxed area above (z stretched x{z_stretch:g})", font_size=10)
+    plotter.set_scale(yscale=z_stretch)
+    _view_rz(plotter, detail.bounds)
+
+    # Right: the legend alone, spanning both rows.
+    plotter.subplot(0, 1)
+    legend = plotter.add_legend([[label, colour] for label, colour in zip(labels, colours)], bcolor="#f4f4f4",
+                                loc=None, face="rectangle")
+    legend.SetPosition(0.05, 0.35)
+    legend.SetPosition2(0.85, 0.3)
     return _finish(plotter, filename)
 
 
@@ -335,6 +390,8 @@ def plot_side_by_side(field_sets: Sequence[FieldSet], quantity: str = "flux_dens
                              scalar_bar_args=_bottom_bar("J peak (A/mm²)"))
         plotter.add_title(fields.pattern, font_size=10)
         _view_rz(plotter)
+        # The default camera fills the narrow view, which leaves no room for the z title.
+        plotter.camera.zoom(0.85)
     plotter.link_views()
     return _finish(plotter, filename)
 

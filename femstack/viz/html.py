@@ -86,6 +86,15 @@ def _summary_table(run: RunResults) -> str:
     )
 
 
+def _format_cell(value) -> str:
+    """Format a count as an integer with thousands separators, any other number with four digits."""
+    from femstack.report import format_value
+
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return format_value(value)
+
+
 def _model_table(run: RunResults) -> str:
     rows = [
         ("triangles", lambda r: r["mesh"]["triangles"]),
@@ -99,15 +108,13 @@ def _model_table(run: RunResults) -> str:
         ("ferrite permeability scale (-)", lambda r: r["core_equivalent"]["permeability_scale"]),
         ("wall time (s)", lambda r: sum(r.get("timings_s", {}).values())),
     ]
-    from femstack.report import format_value
-
     header = "".join(f"<th>{html.escape(p)}</th>" for p in run.patterns)
     body = []
     for label, read in rows:
         cells = []
         for record in run.records:
             try:
-                value = format_value(read(record))
+                value = _format_cell(read(record))
             except (KeyError, TypeError):
                 value = "-"
             cells.append(f'<td class="num">{html.escape(value)}</td>')
@@ -115,13 +122,73 @@ def _model_table(run: RunResults) -> str:
     return f'<table id="model"><tr><th>quantity</th>{header}</tr>{"".join(body)}</table>'
 
 
+def _rounded(value):
+    """Return ``value`` with every float rounded to 12 significant digits, so 5e-06 is not 4.9999999999999996e-06."""
+    if isinstance(value, float):
+        return float(f"{value:.12g}")
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rounded(item) for item in value]
+    return value
+
+
 def _design_section(run: RunResults) -> str:
     record = run.records[0]
     design = record.get("design_normalized")
     if design is None:
         return "<p>The results do not include the design (written by an older femstack).</p>"
+
+    # Each record stores the design as run for its own pattern, so show the run's patterns.
+    design = _rounded(design)
+    arrangement = design.get("arrangement")
+    if isinstance(arrangement, dict) and "patterns" in arrangement:
+        arrangement["patterns"] = run.patterns
     text = json.dumps(design, indent=1, ensure_ascii=False)
-    return f'<p>Design "{html.escape(str(record.get("design", "")))}", as validated (SI units):</p><pre>{html.escape(text)}</pre>'
+    name = html.escape(str(record.get("design", "")))
+    return (
+        f'<p>Design "{name}", as validated (SI units), with the patterns of this run:</p>'
+        f"<pre>{html.escape(text)}</pre>"
+    )
+
+
+def describe_common_mode(run: RunResults) -> str:
+    """Describe, as HTML, the converter preset, terminal swings and waveform behind the common-mode rows.
+
+    The text is read from each record's ``common_mode`` entry. Arrangements with the same
+    converter and swings share one sentence.
+    """
+    sentences: dict[str, list[str]] = {}
+    for record in run.records:
+        common_mode = record.get("common_mode")
+        if not common_mode:
+            continue
+        swings = ", ".join(f"{terminal} {value:+.3g}" for terminal, value in common_mode["swings_per_V_sw"].items())
+        waveform = common_mode["waveform"]
+        sentence = (
+            f"converter {common_mode['converter']}, terminal swings per volt of switching-node swing: {swings}; "
+            f"switching node {waveform['amplitude_V']:g} V, {waveform['rise_time_s'] * 1e9:g} ns edges, "
+            f"{waveform['frequency_Hz'] / 1e3:g} kHz, duty {waveform['duty']:g}"
+        )
+        sentences.setdefault(sentence, []).append(record["pattern"])
+    if not sentences:
+        return "<p>The results contain no common-mode data (written by an older femstack).</p>"
+
+    lines = []
+    for sentence, patterns in sentences.items():
+        scope = "" if len(sentences) == 1 else f"{', '.join(patterns)}: "
+        lines.append(f"<li>{html.escape(scope + sentence)}</li>")
+    converters = {record["common_mode"]["converter"] for record in run.records if record.get("common_mode")}
+    note = ""
+    if converters - {"custom"}:
+        note = (
+            " A converter preset derives every swing from the switching terminal, the turns ratio and "
+            "the dot polarity, so the design's terminals.quiet and terminals.swings are not used."
+        )
+    return (
+        '<p id="common-mode">The common-mode rows use these terminal swings (1 is the switching node, '
+        f"0 a quiet terminal).{html.escape(note)}</p><ul>{''.join(lines)}</ul>"
+    )
 
 
 def render_report(run: RunResults, picture_dir: Path) -> str:
@@ -141,6 +208,7 @@ def render_report(run: RunResults, picture_dir: Path) -> str:
         "potential linear along each winding.</p>",
         "<h2>Summary</h2>",
         _summary_table(run),
+        describe_common_mode(run),
     ]
     pictures = sorted(picture_dir.glob("*.png"))
     order = list(_CAPTIONS)
@@ -172,7 +240,7 @@ def write_report(results_dir: str | Path, output: str | Path | None = None, *, f
     """
     from femstack.viz.standard import write_standard_plots
 
-    run = load_results(results_dir, need_fields=True)
+    run = load_results(results_dir, need_fields=fields)
     path = Path(output) if output is not None else run.folder / "report.html"
     with tempfile.TemporaryDirectory(prefix="femstack-report-") as scratch:
         write_standard_plots(run.folder, scratch, fields=fields)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 import warnings
 from pathlib import Path
 
@@ -24,6 +25,11 @@ logger = logging.getLogger(__name__)
 
 class ResultsError(FemstackError, ValueError):
     """A results folder is missing, incomplete or unreadable."""
+
+
+def spaced_frequency(tag: str) -> str:
+    """Return a frequency tag of the VTU array names (``1MHz``) as text for titles (``1 MHz``)."""
+    return re.sub(r"^([0-9.eE+-]+)([kMG]?Hz)$", r"\1 \2", tag)
 
 
 @dataclasses.dataclass

@@ -37,7 +37,9 @@ def write_standard_plots(results_dir: str | Path, out_dir: str | Path | None = N
         files of the same names are replaced.
     fields
         Also draw the PyVista field pictures, which need the VTU files and an OpenGL
-        context (EGL or X). The charts need neither.
+        context (EGL or X). With False, only ``results.json`` and ``summary.csv`` are
+        required. The MMF chart is then drawn when every arrangement's ``_fields.vtu``
+        and ``_regions.json`` are present, and left out with a logged warning otherwise.
 
     Returns
     -------
@@ -51,15 +53,20 @@ def write_standard_plots(results_dir: str | Path, out_dir: str | Path | None = N
     """
     from femstack.viz import charts
 
-    run = load_results(results_dir, need_fields=True)
+    run = load_results(results_dir, need_fields=fields)
     out = Path(out_dir) if out_dir is not None else run.folder / "plots"
     out.mkdir(parents=True, exist_ok=True)
-    field_sets = [run.fields(p) for p in run.patterns]
+    field_sets = [run.fields(p) for p in run.patterns] if fields or _has_field_files(run) else None
 
     paths = [
         _save_figure(charts.plot_resistance_factor(run), out / "rac_rdc.png"),
         _save_figure(charts.plot_leakage(run), out / "leakage.png"),
-        _save_figure(charts.plot_mmf(list(zip(field_sets, run.records))), out / "mmf.png"),
+    ]
+    if field_sets is not None:
+        paths.append(_save_figure(charts.plot_mmf(list(zip(field_sets, run.records))), out / "mmf.png"))
+    else:
+        logger.warning("skipped mmf.png: the MMF chart needs every arrangement's _fields.vtu and _regions.json")
+    paths += [
         _save_figure(charts.plot_layer_loss(run), out / "layer_loss.png"),
         _save_figure(charts.plot_common_mode(run), out / "common_mode.png"),
     ]
@@ -69,6 +76,15 @@ def write_standard_plots(results_dir: str | Path, out_dir: str | Path | None = N
     if fields:
         paths.extend(_write_field_plots(run, field_sets, out))
     return paths
+
+
+def _has_field_files(run: RunResults) -> bool:
+    """Return True when every arrangement has its ``_fields.vtu`` and ``_regions.json``."""
+    return all(
+        (run.folder / f"{pattern}{suffix}").is_file()
+        for pattern in run.patterns
+        for suffix in ("_fields.vtu", "_regions.json")
+    )
 
 
 def _write_field_plots(run: RunResults, field_sets, out: Path) -> list[Path]:
