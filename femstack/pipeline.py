@@ -409,6 +409,17 @@ def _eddy_problem(design: Design, model: AxisymmetricModel, rm: RegionMesh, orde
     conductivity = {
         n: layout.material(n).conductivity for n in rm.region_names if layout.material(n).conductivity > 0
     }
+    circuits = winding_circuits(design, model)
+    circuits += shield_circuits(model, conductivity)
+    return EddyCurrentProblem(rm, permeability, conductivity, circuits, order=order, solver=design.mesh.solver)
+
+
+def winding_circuits(design: Design, model: AxisymmetricModel) -> list[WindingCircuit]:
+    """Return each winding's circuit: series groups of parallel layer strings of turns.
+
+    A string lists one layer's turns in series order; the strings of one group are in
+    parallel, and the groups of a winding are in series.
+    """
     circuits = []
     for winding in design.windings:
         turns = model.turns[winding.name]
@@ -421,8 +432,7 @@ def _eddy_problem(design: Design, model: AxisymmetricModel, rm: RegionMesh, orde
                 strings.append(tuple(t.region for t in string))
             groups.append(tuple(strings))
         circuits.append(WindingCircuit(winding.name, tuple(groups)))
-    circuits += shield_circuits(model, conductivity)
-    return EddyCurrentProblem(rm, permeability, conductivity, circuits, order=order, solver=design.mesh.solver)
+    return circuits
 
 
 def shield_circuits(model: AxisymmetricModel, conductivity: dict[str, float]) -> list[WindingCircuit]:

@@ -29,6 +29,7 @@ import time
 import numpy as np
 
 from femstack.geometries.mesher import RegionMesh
+from femstack.pipeline import winding_circuits
 
 logger = logging.getLogger(__name__)
 
@@ -225,25 +226,6 @@ def compare_with_ngsolve(design, model, region_mesh: RegionMesh, order: int, fre
     logger.info("NGSolve %s: es %d dofs, eddy %d dofs, %s", ngsolve.__version__, es_unknowns, mfes.ndof, solver_name)
     return NGSolveResult(maxwell, conductor_list, impedance, losses, timings,
                          {"electrostatic": es_unknowns, "eddy_current": mfes.ndof}, ngsolve.__version__)
-
-
-def winding_circuits(design, model):
-    """Return the winding circuits (series groups of parallel layer strings) of one arrangement."""
-    from femstack.solvers.eddy_current import WindingCircuit
-
-    circuits = []
-    for winding in design.windings:
-        turns = model.turns[winding.name]
-        groups = []
-        for g in sorted({t.group for t in turns}):
-            in_group = [t for t in turns if t.group == g]
-            strings = [
-                tuple(t.region for t in sorted((t for t in in_group if t.layer == layer), key=lambda t: t.position))
-                for layer in sorted({t.layer for t in in_group})
-            ]
-            groups.append(tuple(strings))
-        circuits.append(WindingCircuit(winding.name, tuple(groups)))
-    return circuits
 
 
 def _winding_impedance(windings, turns: list[str], admittance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
