@@ -339,7 +339,7 @@ def _warn_replaced(path: Path, record: dict[str, Any], settings: dict[str, Any])
     else:
         difference = "it holds a search of another design or of other settings"
     logger.warning(
-        "%s: %s. Starting over; the saved search is replaced when the first pattern finishes. "
+        "%s: %s. The search starts over and replaces that file when its first pattern finishes. "
         "Use another --out folder to keep both.",
         path,
         difference,
