@@ -261,12 +261,8 @@ def test_cli_compare_shielded_design(tmp_path):
 def test_search_warns_before_replacing_other_converter(searched, reference, tmp_path, caplog):
     _, out = searched
     (tmp_path / RESULTS_FILE).write_text((out / RESULTS_FILE).read_text())
-    other = search_module._settings(search_module.validate_model(type(reference), {
-        **reference.model_dump(),
-        "terminals": {**reference.terminals.model_dump(), "converter": "full-bridge"},
-        "excitation": {**reference.excitation.model_dump(), "frequencies": (500e3,)},
-        "mesh": {**reference.mesh.model_dump(), "size_factor": 4.0},
-    }))
+    # The settings of the searched fixture, with another converter.
+    other = {"design": reference.name, "converter": "full-bridge", "frequency_Hz": 500e3, "size_factor": 4.0}
     with caplog.at_level("WARNING", logger="femstack.study.search"):
         done = search_module._load_progress(tmp_path / RESULTS_FILE, "another key", other)
     assert done == {}
@@ -293,3 +289,22 @@ def test_cli_search_help_explains_orientation():
     text = " ".join(invoke("search", "--help").stdout.replace("│", " ").split())
     assert "i at the innermost turn, o at the outermost" in text
     assert "use one folder per converter" in text
+
+
+def test_cli_search_warns_on_converter_change(tmp_path, caplog):
+    # The warning goes through logging, whose stderr handler the CLI sets up once per
+    # process, so the test reads the log records instead of CliRunner's stderr.
+    design = small_design(tmp_path)
+    out = tmp_path / "out"
+    options = ["--patterns", "PPSS", "--size-factor", "4", "--out", out]
+    with caplog.at_level("WARNING", logger="femstack.study.search"):
+        first = invoke("search", design, *options, "--converter", "flyback")
+        assert first.exit_code == 0, first.output
+        assert caplog.records == []
+        second = invoke("search", design, *options, "--converter", "forward")
+    assert second.exit_code == 0, second.output
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 1
+    assert "converter 'flyback'" in messages[0]
+    assert "converter 'forward'" in messages[0]
+    assert json.loads((out / RESULTS_FILE).read_text())["converter"] == "forward"
