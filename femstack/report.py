@@ -82,7 +82,7 @@ def _match(key: str) -> tuple[int, str, str]:
             continue
         parts = {name: value for name, value in found.groupdict().items() if value is not None}
         if "f" in parts:
-            parts["f"] = _frequency_text(parts["f"])
+            parts["f"] = frequency_text(parts["f"])
         return rank, label.format(**parts), unit
     for suffix in _UNIT_SUFFIXES:
         if key.endswith("_" + suffix):
@@ -90,7 +90,7 @@ def _match(key: str) -> tuple[int, str, str]:
     return len(_COMPILED), key, ""
 
 
-def _frequency_text(tag: str) -> str:
+def frequency_text(tag: str) -> str:
     """Turn a frequency tag such as ``500kHz`` into ``500 kHz``."""
     found = _FREQUENCY_TAG.match(tag)
     if found is None:
@@ -230,7 +230,7 @@ def format_search(design, result, top: int = 10) -> str:
     """
     from femstack.pipeline import frequency_tag
 
-    frequency = _frequency_text(frequency_tag(result.frequency))
+    frequency = frequency_text(frequency_tag(result.frequency))
     header = ["rank", "pattern", "orientation", "C_cm pF", "C_ps pF", f"L_leak {frequency} nH", "pareto"]
     rows = []
     for rank, case in enumerate(result.cases, start=1):

@@ -280,11 +280,12 @@ def _settings(design: Design) -> dict[str, Any]:
 def _describe_settings(settings: dict[str, Any]) -> str:
     """Return settings as text, such as ``converter 'flyback', leakage at 1 MHz``."""
     from femstack.pipeline import frequency_tag
+    from femstack.report import frequency_text
 
     parts = []
     for name, value in settings.items():
         if name == "frequency_Hz":
-            parts.append(f"leakage at {frequency_tag(value)}")
+            parts.append(f"leakage at {frequency_text(frequency_tag(value))}")
         elif name == "size_factor":
             parts.append(f"mesh size factor {value:g}")
         else:
@@ -334,7 +335,7 @@ def _warn_replaced(path: Path, record: dict[str, Any], settings: dict[str, Any])
     if changed:
         difference = (
             f"it holds a search with {_describe_settings({n: saved[n] for n in changed})}, "
-            f"this search uses {_describe_settings(changed)}"
+            f"but this search uses {_describe_settings(changed)}"
         )
     else:
         difference = "it holds a search of another design or of other settings"
