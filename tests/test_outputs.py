@@ -177,8 +177,9 @@ def test_json_writes_non_finite_as_null(comparison, tmp_path, monkeypatch, caplo
     loaded = strict_json_load(tmp_path / "results.json")
     assert loaded[0]["frequencies"][0]["core_loss_W"] is None
     assert loaded[0]["capacitance"]["core_floating_potential_per_V"] is None
-    # caplog also receives other loggers' records, such as a jupyter_client warning when a
-    # notebook test's kernel client is garbage-collected in the same worker.
+    # caplog also receives other loggers' records, such as the warning that jupyter_client
+    # logs through traitlets when a notebook test's kernel client is garbage-collected in
+    # the same worker.
     warnings = [
         record.getMessage()
         for record in caplog.records
