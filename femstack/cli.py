@@ -267,8 +267,9 @@ def _with_converter(design, converter: Optional[str]):
 
 _CONVERTER_HELP = (
     "Converter preset for the common-mode rows: custom, flyback, forward, half-bridge-llc, "
-    "full-bridge or dual-active-bridge (see femstack.post.converters). Default: the design's "
-    "[terminals] converter, custom if unset."
+    "full-bridge or dual-active-bridge (see femstack.post.converters). A preset other than "
+    "custom sets every terminal swing, so the design's terminals.quiet and terminals.swings are "
+    "not used. Default: the converter key of the design's terminals table, custom if unset."
 )
 
 _DESIGN_HELP = "Design file (TOML), in the format documented in femstack.design.loader."
@@ -456,13 +457,22 @@ def search(
         None,
         "--out",
         "-o",
-        help="Folder for search.json (saved after every pattern, and reused when the search is "
-        "repeated with the same design and options) and search.csv. Created if missing.",
+        help="Folder for search.json and search.csv, created if missing. search.json is saved after "
+        "every pattern and reused when the search is repeated with the same design and options. It "
+        "holds one search: a run with another design, converter, frequency or size factor logs a "
+        "warning naming both and replaces it, so use one folder per converter to keep each.",
         show_default=False,
     ),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help=_VERBOSE_HELP, show_default=False),
 ) -> None:
-    """Rank arrangements and winding orientations on common-mode capacitance against leakage."""
+    """Rank arrangements and winding orientations on common-mode capacitance against leakage.
+
+    The orientation column gives, per winding, order=21 (the series order of the winding's
+    own layers counted from layer 1: here its 2nd layer first), starts=io (where the path
+    enters each layer in series order: i at the innermost turn, o at the outermost) and
+    dot=end (the converter's dot on the end terminal). A field is left out where it cannot
+    change the turn potentials.
+    """
     _configure_logging(verbose)
 
     def action() -> None:

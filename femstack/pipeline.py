@@ -100,7 +100,11 @@ class CapacitanceResult:
     branches
         Pairwise terminal capacitances (``"P.start|S.end"``) and to ground.
     interwinding
-        Static capacitance between the first two windings, each shorted.
+        Static capacitance between the first two windings, each shorted, F. A shield tied
+        to a terminal of one of them is shorted with that winding, so its capacitance to
+        the other winding is included. Other conductors are held at 0 V (a shield tied to
+        the quiet reference, a grounded core) or carry zero net charge (floating), so a
+        shield at the quiet reference leaves only the direct capacitance that bypasses it.
     common_mode
         Charge into the receiving windings per volt of switching-node swing.
     core_floating_potential

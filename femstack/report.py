@@ -21,6 +21,7 @@ _QUANTITIES: tuple[tuple[str, str, str], ...] = (
     (r"C\[(?P<a>[^|\]]+)\|(?!ground\])(?P<b>[^|\]]+)\]_pF", "capacitance {a} to {b}", "pF"),
     (r"C\[(?P<a>[^|\]]+)\|ground\]_pF", "capacitance {a} to ground", "pF"),
     (r"Q_cm_edge_nC", "common-mode charge per switching edge", "nC"),
+    (r"C_core\[shield/(?P<s>[^\]]+)\]_pF", "capacitance of shield '{s}' to the core", "pF"),
     (r"C_core\[(?P<a>[^\]]+)\]_pF", "capacitance of {a} to the core", "pF"),
     (r"C3model_C1_pF", "three-capacitor model C1 (P.start to common)", "pF"),
     (r"C3model_C2_pF", "three-capacitor model C2 (S.start to common)", "pF"),
@@ -40,6 +41,10 @@ _COMPILED = tuple((re.compile(pattern), label, unit) for pattern, label, unit in
 
 #: Unit suffixes recognised on keys that no entry of `_QUANTITIES` matches.
 _UNIT_SUFFIXES = ("pF", "nH", "uH", "mH", "mOhm", "Ohm", "mW", "W", "s", "Hz")
+
+#: Cell text of a quantity that an arrangement does not have, such as the loss of a shield
+#: that only another pattern's layers carry.
+MISSING = "—"
 
 _FREQUENCY_TAG = re.compile(r"^(?P<number>[0-9.eE+-]+)(?P<unit>[kMG]?Hz)$")
 
@@ -77,7 +82,7 @@ def _match(key: str) -> tuple[int, str, str]:
             continue
         parts = {name: value for name, value in found.groupdict().items() if value is not None}
         if "f" in parts:
-            parts["f"] = _frequency_text(parts["f"])
+            parts["f"] = frequency_text(parts["f"])
         return rank, label.format(**parts), unit
     for suffix in _UNIT_SUFFIXES:
         if key.endswith("_" + suffix):
@@ -85,7 +90,7 @@ def _match(key: str) -> tuple[int, str, str]:
     return len(_COMPILED), key, ""
 
 
-def _frequency_text(tag: str) -> str:
+def frequency_text(tag: str) -> str:
     """Turn a frequency tag such as ``500kHz`` into ``500 kHz``."""
     found = _FREQUENCY_TAG.match(tag)
     if found is None:
@@ -146,8 +151,16 @@ def format_table(comparison) -> str:
     table = comparison.table()
     patterns = [str(column) for column in table.columns]
     rows = []
+    missing = False
     for key, label, unit in quantity_rows([str(index) for index in table.index]):
-        rows.append([label, unit, *(format_value(value) for value in table.loc[key])])
+        cells = []
+        for value in table.loc[key]:
+            # The table is the union of every arrangement's summary keys, and pandas
+            # fills a key that one arrangement lacks with NaN.
+            absent = isinstance(value, numbers.Real) and math.isnan(value)
+            missing = missing or absent
+            cells.append(MISSING if absent else format_value(value))
+        rows.append([label, unit, *cells])
 
     count = len(patterns)
     title = f"{comparison.design.name}: {count} arrangement{'s' if count != 1 else ''} ({', '.join(patterns)})"
@@ -157,7 +170,10 @@ def format_table(comparison) -> str:
         common_mode = describe_common_mode(comparison.results[0])
         if common_mode:
             lines.append(common_mode)
-    return "\n".join(lines) + "\n" + _render(["quantity", "unit", *patterns], rows, text_columns=2)
+    text = "\n".join(lines) + "\n" + _render(["quantity", "unit", *patterns], rows, text_columns=2)
+    if missing:
+        text += f"\n{MISSING} : the arrangement has no such quantity (for example no shield copper on its layers)"
+    return text
 
 
 def describe_core(result) -> str:
@@ -188,21 +204,33 @@ def describe_common_mode(result) -> str:
         return ""
     w = cm.waveform
     swings = ", ".join(f"{name} {value:+.3g}" for name, value in cm.swings.items())
+    source = "swings per V_sw" if cm.converter == "custom" else "preset swings per V_sw, terminals.quiet not used"
     return (
-        f"common mode: converter {cm.converter} (swings per V_sw: {swings}); switching node "
+        f"common mode: converter {cm.converter} ({source}: {swings}); switching node "
         f"{w.amplitude:g} V, {w.rise_time * 1e9:g} ns edges, {w.frequency / 1e3:g} kHz, duty {w.duty:g}; "
         "CISPR 32 class B mains limits, 25 Ohm LISN (CM)"
     )
 
 
+#: Key to the orientation column of a search, printed under its table.
+ORIENTATION_LEGEND = (
+    "orientation, per winding:\n"
+    "  order=21  series order of the winding's layers, counted from layer 1: its 2nd layer first, then its 1st\n"
+    "  starts=io where the path enters each layer, in series order: i innermost turn (spiral outward),\n"
+    "            o outermost turn (spiral inward)\n"
+    "  dot=end   the converter's dot on the winding's end terminal (without it: on the start)\n"
+    "  A field is left out where it cannot change the turn potentials, such as starts for one-turn layers."
+)
+
+
 def format_search(design, result, top: int = 10) -> str:
     """Render a search: the best ``top`` cases by |C_cm| and every Pareto-optimal case.
 
-    Pareto-optimal cases are marked with ``*``.
+    Pareto-optimal cases are marked with ``*``. The orientation legend follows the table.
     """
     from femstack.pipeline import frequency_tag
 
-    frequency = _frequency_text(frequency_tag(result.frequency))
+    frequency = frequency_text(frequency_tag(result.frequency))
     header = ["rank", "pattern", "orientation", "C_cm pF", "C_ps pF", f"L_leak {frequency} nH", "pareto"]
     rows = []
     for rank, case in enumerate(result.cases, start=1):
@@ -224,5 +252,5 @@ def format_search(design, result, top: int = 10) -> str:
         f"{design.name}: {len(result.cases)} cases over {len(patterns)} patterns, converter {result.converter}; "
         f"ranked by |C_cm|, * = Pareto-optimal in |C_cm| and leakage"
     )
-    return title + "\n" + _render(header, rows, text_columns=3)
+    return title + "\n" + _render(header, rows, text_columns=3) + "\n" + ORIENTATION_LEGEND
 

@@ -177,6 +177,7 @@ def test_cli_search_prints_ranking(tmp_path):
     assert "ranked by |C_cm|" in lines[0]
     assert lines[1].split()[:3] == ["rank", "pattern", "orientation"]
     assert "*" in result.stdout
+    assert "i innermost turn (spiral outward)" in result.stdout
 
 
 def test_cli_compare_with_converter(tmp_path):
@@ -240,7 +241,14 @@ def test_cli_compare_shielded_design(tmp_path):
     result = invoke("compare", design, "--out", out)
     assert result.exit_code == 0, result.output
     assert "shield loss at 500 kHz" in result.stdout
-    assert "capacitance of shield/screen to the core" in result.stdout
+    rows = {line.split("  ")[0]: line.split() for line in result.stdout.splitlines()}
+    core_row = rows["capacitance of shield 'screen' to the core"]
+    # P-SS has no shield copper: its cell is the dash, not nan.
+    assert core_row[-1] == "—"
+    assert float(core_row[-2]) > 0
+    assert "nan" not in result.stdout
+    assert "— : the arrangement has no such quantity" in result.stdout
+    assert "preset swings per V_sw, terminals.quiet not used" in result.stdout
     names = {path.name for path in out.iterdir()}
     assert "PXSS_fields.vtu" in names
     assert "P-SS_results.json" in names
@@ -248,3 +256,55 @@ def test_cli_compare_shielded_design(tmp_path):
     assert record["common_mode"]["converter"] == "flyback"
     assert record["frequencies"][0]["shield_loss_W"] > 0
     assert record["capacitance"]["turn_names"][-1] == "shield/screen"
+
+
+def test_search_warns_before_replacing_other_converter(searched, reference, tmp_path, caplog):
+    _, out = searched
+    (tmp_path / RESULTS_FILE).write_text((out / RESULTS_FILE).read_text())
+    # The settings of the searched fixture, with another converter.
+    other = {"design": reference.name, "converter": "full-bridge", "frequency_Hz": 500e3, "size_factor": 4.0}
+    with caplog.at_level("WARNING", logger="femstack.study.search"):
+        done = search_module._load_progress(tmp_path / RESULTS_FILE, "another key", other)
+    assert done == {}
+    messages = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert len(messages) == 1
+    assert "converter 'flyback'" in messages[0]
+    assert "converter 'full-bridge'" in messages[0]
+    assert "another --out" in messages[0]
+    # Only the converter differs, so the message names no other setting.
+    assert "size factor" not in messages[0]
+
+
+@pytest.mark.parametrize("command", ["compare", "run", "search"])
+def test_cli_converter_help_text(command):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.replace("│", " ").split())
+    # Rich markup once swallowed a "[terminals]" in this text and left a double space.
+    assert "the converter key of the design's terminals table" in text
+    assert "terminals.quiet and terminals.swings are not used" in text
+
+
+def test_cli_search_help_explains_orientation():
+    text = " ".join(invoke("search", "--help").stdout.replace("│", " ").split())
+    assert "i at the innermost turn, o at the outermost" in text
+    assert "use one folder per converter" in text
+
+
+def test_cli_search_warns_on_converter_change(tmp_path, caplog):
+    # The warning goes through logging, whose stderr handler the CLI sets up once per
+    # process, so the test reads the log records instead of CliRunner's stderr.
+    design = small_design(tmp_path)
+    out = tmp_path / "out"
+    options = ["--patterns", "PPSS", "--size-factor", "4", "--out", out]
+    with caplog.at_level("WARNING", logger="femstack.study.search"):
+        first = invoke("search", design, *options, "--converter", "flyback")
+        assert first.exit_code == 0, first.output
+        assert caplog.records == []
+        second = invoke("search", design, *options, "--converter", "forward")
+    assert second.exit_code == 0, second.output
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 1
+    assert "converter 'flyback'" in messages[0]
+    assert "converter 'forward'" in messages[0]
+    assert json.loads((out / RESULTS_FILE).read_text())["converter"] == "forward"

@@ -81,6 +81,11 @@ Optional keys and tables:
   (the default), ``"flyback"``, ``"forward"``, ``"half-bridge-llc"``, ``"full-bridge"``,
   ``"dual-active-bridge"`` (see ``femstack.post.converters``). With ``"custom"``,
   ``swings = { "S.end" = -0.25 }`` sets swings in units of the switching-node swing.
+  A preset sets the swing of every terminal from ``switching``, the turns ratio and the
+  dots, so ``quiet`` is not used then and ``swings`` must be left out. With
+  ``"custom"``, every terminal other than ``switching`` and those in ``swings`` is held
+  at 0, so ``quiet`` lists the quiet terminals for the reader and is checked for valid
+  names, but it changes no result.
 * ``[[shields]]``: a copper shield layer, put on a layer by its symbol in a pattern
   (``"PPXSS"``); a pattern letter ``-`` leaves a layer without copper::
 

@@ -19,7 +19,11 @@ preset), and each case is marked Pareto-optimal when no other case has both a lo
 
 Progress: with ``out``, the finished cases are written to ``search.json`` (atomically)
 after every pattern, so a failure or an interrupt loses no finished pattern. A later
-call with the same design and settings skips the patterns already in the file.
+call with the same design and settings skips the patterns already in the file. A call
+with another design, converter, frequency or mesh size factor logs a warning that names
+the saved and the new settings, starts over and replaces the file when its first
+pattern finishes. The file holds one search, so comparing converters needs one folder
+per converter.
 """
 
 from __future__ import annotations
@@ -188,7 +192,8 @@ def search(
         base.with_pattern(pattern)
 
     key = _search_key(base)
-    done = _load_progress(Path(out) / RESULTS_FILE, key) if out is not None else {}
+    settings = _settings(base)
+    done = _load_progress(Path(out) / RESULTS_FILE, key, settings) if out is not None else {}
     cases: list[SearchCase] = [case for pattern in patterns for case in done.get(pattern, [])]
     for index, pattern in enumerate(patterns, start=1):
         if pattern in done:
@@ -202,12 +207,12 @@ def search(
         done[pattern] = found
         report(f"search {index}/{len(patterns)}: {pattern}, {len(found)} orientations in {time.perf_counter() - started:.1f} s")
         if out is not None:
-            _save(Path(out), key, converter, frequency, done)
+            _save(Path(out), key, settings, done)
 
     ranked = _ranked(cases)
     result = SearchResult(converter, frequency, ranked)
     if out is not None:
-        _save(Path(out), key, converter, frequency, done, table=result.table())
+        _save(Path(out), key, settings, done, table=result.table())
     return result
 
 
@@ -262,8 +267,38 @@ def _search_key(design: Design) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _load_progress(path: Path, key: str) -> dict[str, list[SearchCase]]:
-    """Return the finished patterns of an earlier search with the same key, else nothing."""
+def _settings(design: Design) -> dict[str, Any]:
+    """Return the search settings that a user chooses, as saved in ``search.json``."""
+    return {
+        "design": design.name,
+        "converter": design.terminals.converter,
+        "frequency_Hz": design.excitation.frequencies[0],
+        "size_factor": design.mesh.size_factor,
+    }
+
+
+def _describe_settings(settings: dict[str, Any]) -> str:
+    """Return settings as text, such as ``converter 'flyback', leakage at 1 MHz``."""
+    from femstack.pipeline import frequency_tag
+    from femstack.report import frequency_text
+
+    parts = []
+    for name, value in settings.items():
+        if name == "frequency_Hz":
+            parts.append(f"leakage at {frequency_text(frequency_tag(value))}")
+        elif name == "size_factor":
+            parts.append(f"mesh size factor {value:g}")
+        else:
+            parts.append(f"{name} {value!r}")
+    return ", ".join(parts)
+
+
+def _load_progress(path: Path, key: str, settings: dict[str, Any] | None = None) -> dict[str, list[SearchCase]]:
+    """Return the finished patterns of an earlier search with the same key, else nothing.
+
+    A file of another search is reported with a warning that compares its settings with
+    ``settings``, because the next save replaces it.
+    """
     if not path.exists():
         return {}
     try:
@@ -272,7 +307,7 @@ def _load_progress(path: Path, key: str) -> dict[str, list[SearchCase]]:
         logger.warning("ignoring %s, which cannot be read: %s", path, error)
         return {}
     if record.get("key") != key:
-        logger.info("%s belongs to another design or settings; starting afresh", path)
+        _warn_replaced(path, record, settings or {})
         return {}
     done = {}
     for pattern, items in record.get("patterns", {}).items():
@@ -293,13 +328,31 @@ def _load_progress(path: Path, key: str) -> dict[str, list[SearchCase]]:
     return done
 
 
-def _save(out: Path, key: str, converter: str, frequency: float, done: dict[str, list[SearchCase]], table=None) -> None:
+def _warn_replaced(path: Path, record: dict[str, Any], settings: dict[str, Any]) -> None:
+    """Log which settings of the saved search differ from the new one."""
+    saved = {name: record[name] for name in settings if name in record}
+    changed = {name: value for name, value in settings.items() if name in saved and saved[name] != value}
+    if changed:
+        difference = (
+            f"it holds a search with {_describe_settings({n: saved[n] for n in changed})}, "
+            f"but this search uses {_describe_settings(changed)}"
+        )
+    else:
+        difference = "it holds a search of another design or of other settings"
+    logger.warning(
+        "%s: %s. The search starts over and replaces that file when its first pattern finishes. "
+        "Use another --out folder to keep both.",
+        path,
+        difference,
+    )
+
+
+def _save(out: Path, key: str, settings: dict[str, Any], done: dict[str, list[SearchCase]], table=None) -> None:
     from femstack.outputs import atomic_write
 
     record = {
         "key": key,
-        "converter": converter,
-        "frequency_Hz": frequency,
+        **settings,
         "units": "SI: F, H",
         "patterns": {
             pattern: [
