@@ -538,3 +538,23 @@ def test_report_in_headless_chromium(report_path, tmp_path):
     lower = image[1000:, :]
     saturation = lower.max(axis=2) - lower.min(axis=2)
     assert (saturation > 0.3).mean() > 0.003, "no coloured picture below the table"
+
+
+def test_report_table_marks_missing_quantity():
+    # A shield row exists only for the pattern whose layers carry the shield; the other
+    # column is NaN in the summary frame and must read as the missing mark, not "nan".
+    import pandas as pd
+
+    from femstack.report import MISSING
+    from femstack.viz.html import _summary_table
+
+    class Run:
+        def summary(self):
+            return pd.DataFrame(
+                {"PPXSS": [8.2, 24.9], "PP-SS": [float("nan"), 24.9]},
+                index=["C_shield_X_core_pF", "C_ps_pF"],
+            )
+
+    table = _summary_table(Run())
+    assert "nan" not in table
+    assert MISSING in table

@@ -13,6 +13,7 @@ import datetime
 import html
 import json
 import logging
+import math
 import os
 import secrets
 import tempfile
@@ -70,14 +71,17 @@ def _image(path: Path, caption: str) -> str:
 
 
 def _summary_table(run: RunResults) -> str:
-    from femstack.report import format_value, quantity_rows
+    from femstack.report import MISSING, format_value, quantity_rows
 
     frame = run.summary()
     rows = quantity_rows(list(frame.index))
     header = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     body = []
     for key, label, unit in rows:
-        cells = "".join(f'<td class="num">{html.escape(format_value(v))}</td>' for v in frame.loc[key])
+        # An arrangement without a quantity (a shield only another pattern carries) has
+        # NaN in the summary frame; show the same mark as the command-line table.
+        texts = [MISSING if isinstance(v, float) and math.isnan(v) else format_value(v) for v in frame.loc[key]]
+        cells = "".join(f'<td class="num">{html.escape(text)}</td>' for text in texts)
         body.append(f"<tr><td>{html.escape(label)}</td><td>{html.escape(unit)}</td>{cells}</tr>")
     return (
         f'<table id="summary"><tr><th>quantity</th><th>unit</th>{header}</tr>'
