@@ -206,16 +206,23 @@ class ReducedOrderModel:
         # Taylor coefficients in t = (s − s_0)/|s_0| by the three-term recurrence of
         # s A(s) = P_2 + s P_0 + s² P_1 (module docstring), so that they stay of similar size.
         rho = abs(s0)
-        def first_order(v):
-            return P0 @ v + 2.0 * s0 * (P1 @ v)
-
+        # The moments are complex, so P_0 and P_1 are cast once here and not in every product.
+        P0c, P1c = (P.astype(complex) for P in (P0, P1))
         vectors = [lu.solve(b)]
+        mass_times = [P1c @ vectors[0]]  # P_1 c_j, each used twice
         if self.moments > 1:
-            vectors.append(lu.solve(rho / s0 * (b - first_order(vectors[0]))))
+            rhs = b - (P0c @ vectors[0] + 2.0 * s0 * mass_times[0])
+            vectors.append(lu.solve(rho / s0 * rhs))
         for _ in range(2, self.moments):
-            rhs = first_order(vectors[-1]) + rho * (P1 @ vectors[-2])
+            mass_times.append(P1c @ vectors[-1])
+            rhs = P0c @ vectors[-1] + 2.0 * s0 * mass_times[-1] + rho * mass_times[-2]
             vectors.append(lu.solve(-rho / s0 * rhs))
-        block = np.hstack([np.hstack([v[: self.nf].real, v[: self.nf].imag]) for v in vectors])
+        # Column-major, so that the column norms and BLAS calls below read contiguous memory.
+        width = b.shape[1]
+        block = np.empty((self.nf, 2 * width * len(vectors)), order="F")
+        for j, v in enumerate(vectors):
+            block[:, 2 * j * width : (2 * j + 1) * width] = v[: self.nf].real
+            block[:, (2 * j + 1) * width : (2 * j + 2) * width] = v[: self.nf].imag
         self._grow(_orthonormal_complement(self.field_basis, block))
         self.expansions.append(float(frequency))
         self.back_substitutions += len(vectors)
@@ -402,10 +409,11 @@ def _orthonormal_complement(V: np.ndarray, block: np.ndarray, drop: float = 1e-1
     the others are already in the span.
     """
     norms = np.linalg.norm(block, axis=0)
-    block = block[:, norms > 0] / norms[norms > 0]
+    block = block[:, norms > 0]
+    block /= norms[norms > 0]
     for _ in range(2):
         if V.shape[1]:
-            block = block - V @ (V.T @ block)
+            block -= V @ (V.T @ block)
     if block.shape[1] == 0:
         return block
     Q, R = np.linalg.qr(block)
