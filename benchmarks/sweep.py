@@ -58,7 +58,7 @@ def load_revision(revision: str):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="sweeps (and full solves) per arrangement")
-    parser.add_argument("--points", type=int, default=50, help="sweep frequencies")
+    parser.add_argument("--points", type=int, default=50, help="number of sweep frequencies")
     parser.add_argument("--baseline", help="git revision whose reduced-order sweep is measured alongside")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
