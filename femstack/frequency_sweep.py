@@ -68,6 +68,7 @@ class ArrangementSweep:
             "error_estimate": s.error_estimate,
             "expansion_frequencies_Hz": s.expansion_frequencies,
             "full_solves": s.full_solves,
+            "back_substitutions": s.back_substitutions,
             "basis_size": s.basis_size,
             "sweep_seconds": s.seconds,
             "rows": self.rows(),
