@@ -116,9 +116,9 @@ def _check_pattern(design, pattern: str, option: str):
     except DesignError as error:
         # with_pattern reports the pattern as the design's arrangement.patterns[0], but here
         # the value comes from a command-line option. Fit problems keep their winding field.
-        # A turn-count mismatch is reported against the winding's turns; from the command
-        # line the pattern is what the user should change, so name the option and list
-        # how many layers each winding needs in the design's own first pattern.
+        # with_pattern reports a turn-count mismatch against the winding's turns. From the
+        # command line the pattern is what the user should change, so the error names the
+        # option and the layer count of each winding in the design's first pattern.
         first = design.arrangement.patterns[0]
         needed = ", ".join(f"{w.symbol} on {first.count(w.symbol)}" for w in design.windings)
         problems = []

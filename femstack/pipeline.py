@@ -421,7 +421,7 @@ def _eddy_problem(design: Design, model: AxisymmetricModel, rm: RegionMesh, orde
 def winding_circuits(design: Design, model: AxisymmetricModel) -> list[WindingCircuit]:
     """Return each winding's circuit: series groups of parallel layer strings of turns.
 
-    A string lists one layer's turns in series order; the strings of one group are in
+    A string lists one layer's turns in series order. The strings of one group are in
     parallel, and the groups of a winding are in series.
     """
     circuits = []

@@ -541,7 +541,7 @@ def test_report_in_headless_chromium(report_path, tmp_path):
 
 
 def test_report_table_marks_missing_quantity():
-    # A shield row exists only for the pattern whose layers carry the shield; the other
+    # A shield row exists only for the pattern whose layers carry the shield. The other
     # column is NaN in the summary frame and must read as the missing mark, not "nan".
     import pandas as pd
 
