@@ -39,7 +39,6 @@ import platform
 import statistics
 import sys
 import time
-import tomllib
 
 # OpenBLAS reads its thread count when it loads, so this must precede the numpy and
 # NGSolve imports. femstack's default solver, SuperLU, limits BLAS to one thread itself.
@@ -51,9 +50,6 @@ import skfem  # noqa: E402
 
 import femstack  # noqa: E402
 import femstack.pipeline as pipeline  # noqa: E402
-from femstack.design.loader import load_design, reference_design_path  # noqa: E402
-from femstack.geometries.axisymmetric import build_axisymmetric_model  # noqa: E402
-from femstack.geometries.mesher import mesh_layout  # noqa: E402
 from femstack.validation import ngsolve_check  # noqa: E402
 
 STAGES = ("mesh_import", "assembly", "factorization", "solves", "post_processing")
@@ -70,17 +66,6 @@ def import_ngsolve():
         return ngsolve_check._import_ngsolve()
     except ngsolve_check.NGSolveMissingError as error:
         sys.exit(f"error: {error}")
-
-
-def reference_case(pattern: str, size_factor: float, order: int):
-    """Return the design, model and gmsh mesh of one arrangement, and the meshing time in s."""
-    raw = tomllib.loads(reference_design_path().read_text())
-    raw["mesh"] = {"size_factor": size_factor, "element_order": order}
-    design = load_design(raw).with_pattern(pattern)
-    model = build_axisymmetric_model(design, pattern)
-    start = time.perf_counter()
-    region_mesh = mesh_layout(model.layout)
-    return design, model, region_mesh, time.perf_counter() - start
 
 
 def add_stage_totals(timings: dict[str, float]) -> None:
@@ -378,7 +363,7 @@ def print_table(label: str, record: dict) -> None:
 
 def measure(ngsolve, meshing, pattern, size_factor, order, repeat, threads, inverse) -> dict:
     """Mesh one arrangement once and time both codes on it ``repeat`` times, alternating."""
-    design, model, region_mesh, meshing_s = reference_case(pattern, size_factor, order)
+    design, model, region_mesh, meshing_s = ngsolve_check.reference_case(pattern, size_factor, order)
     record = {"pattern": pattern, "size_factor": size_factor, "element_order": order, "threads": threads,
               "triangles": int(region_mesh.n_elements), "meshing_s": meshing_s, "inverse": inverse,
               "frequencies": len(design.excitation.frequencies),
@@ -432,7 +417,7 @@ def main() -> None:
 
     inverse, probe = args.inverse, {}
     if inverse == "auto":
-        design, model, region_mesh, _ = reference_case(args.patterns[0], args.size_factors[0], args.order)
+        design, model, region_mesh, _ = ngsolve_check.reference_case(args.patterns[0], args.size_factors[0], args.order)
         ngsolve.SetNumThreads(1)
         probe = probe_inverses(ngsolve, meshing, design, model, region_mesh, ["sparsecholesky", "umfpack", "pardiso"])
         timed = {name: seconds for name, seconds in probe.items() if isinstance(seconds, float)}

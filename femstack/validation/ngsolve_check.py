@@ -323,28 +323,35 @@ def impedance_quantities(design, impedance: np.ndarray, losses: dict[str, float]
     return values
 
 
-def run_comparison(pattern: str = "PSPS", order: int = 2, frequency: float = 1e6, size_factor: float = 1.0) -> dict:
-    """Solve one arrangement of the reference design with femstack and NGSolve on one mesh.
-
-    Returns a JSON-ready dict with both sets of quantities, their relative differences,
-    the wall time per stage and the unknowns of each code.
-    """
+def reference_case(pattern: str, size_factor: float, order: int):
+    """Return the design, model and gmsh mesh of one reference arrangement, and the meshing time in s."""
     import tomllib
 
     from femstack.design.loader import load_design, reference_design_path
     from femstack.geometries.axisymmetric import build_axisymmetric_model
     from femstack.geometries.mesher import mesh_layout
-    from femstack.pipeline import _eddy_problem
-    from femstack.solvers.electrostatic import maxwell_capacitance
 
-    _import_ngsolve()
     raw = tomllib.loads(reference_design_path().read_text())
     raw["mesh"] = {"size_factor": size_factor, "element_order": order}
     design = load_design(raw).with_pattern(pattern)
     model = build_axisymmetric_model(design, pattern)
     start = time.perf_counter()
     region_mesh = mesh_layout(model.layout)
-    femstack_times = {"mesh_gmsh": time.perf_counter() - start}
+    return design, model, region_mesh, time.perf_counter() - start
+
+
+def run_comparison(pattern: str = "PSPS", order: int = 2, frequency: float = 1e6, size_factor: float = 1.0) -> dict:
+    """Solve one arrangement of the reference design with femstack and NGSolve on one mesh.
+
+    Returns a JSON-ready dict with both sets of quantities, their relative differences,
+    the wall time per stage and the unknowns of each code.
+    """
+    from femstack.pipeline import _eddy_problem
+    from femstack.solvers.electrostatic import maxwell_capacitance
+
+    _import_ngsolve()
+    design, model, region_mesh, mesh_seconds = reference_case(pattern, size_factor, order)
+    femstack_times = {"mesh_gmsh": mesh_seconds}
 
     # femstack, stage by stage.
     layout = model.layout
