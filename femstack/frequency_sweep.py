@@ -110,10 +110,22 @@ def sweep_arrangement(
     result = reduced_sweep(problem, frequencies, currents, tolerance=tolerance, max_expansions=max_expansions)
     checks = []
     if check > 0:
+        # The model matches the full solution at its expansion frequencies by construction,
+        # so only the other sweep frequencies test it.
+        expansions = np.asarray(result.expansion_frequencies)
+        candidates = np.array(
+            [f for f in result.frequencies if not np.any(np.isclose(f, expansions, rtol=1e-12, atol=0.0))]
+        )
+        count = min(check, candidates.size)
+        if count < check:
+            report(
+                f"{pattern}: only {count} of the sweep frequencies are not expansion points; "
+                f"checking {count} instead of {check}"
+            )
         rng = np.random.default_rng(0)
-        chosen = rng.choice(result.frequencies, size=min(check, result.frequencies.size), replace=False)
+        chosen = rng.choice(candidates, size=count, replace=False) if count else np.array([])
         report(f"{pattern}: checking {len(chosen)} frequencies with full solves")
-        checks = verify(problem, result, np.sort(chosen), currents)
+        checks = verify(problem, result, np.sort(chosen), currents) if count else []
     return ArrangementSweep(pattern, windings, result, checks)
 
 

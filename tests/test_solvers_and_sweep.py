@@ -198,6 +198,23 @@ def test_cli_sweep_writes_csv_and_json(tmp_path):
     assert not list(out.glob("*.tmp*"))
 
 
+def test_sweep_checks_skip_expansion_points(tmp_path):
+    # The reduced model is exact at its expansion frequencies, so a check there tests
+    # nothing: asking for more checks than other frequencies exist checks only those.
+    from femstack.frequency_sweep import sweep
+
+    design_path = tmp_path / "coarse.toml"
+    design_path.write_text(reference_design_path().read_text() + "\n[mesh]\nsize_factor = 3\n")
+    design = load_design(design_path)
+    frequencies = np.geomspace(1e4, 1e7, 5)
+    (result,) = sweep(design, frequencies, ["PSPS"], check=10)
+    expansions = result.sweep.expansion_frequencies
+    checked = [row["frequency_Hz"] for row in result.checks]
+    assert len(checked) == len(frequencies) - len(expansions)
+    for frequency in checked:
+        assert not np.any(np.isclose(frequency, expansions, rtol=1e-12, atol=0.0))
+
+
 @pytest.mark.parametrize(
     "arguments, field",
     [
