@@ -170,7 +170,8 @@ def parse_quantity(text: Any, dimension: str, field: str) -> float:
 
 
 def _example_unit(dimension: str) -> str:
-    return {"length": "mm", "frequency": "kHz", "current": "A", "voltage": "V", "time": "ns", "conductivity": "S/m"}[
+    # A bare frequency is most likely in Hz, so the example keeps the number and adds Hz.
+    return {"length": "mm", "frequency": "Hz", "current": "A", "voltage": "V", "time": "ns", "conductivity": "S/m"}[
         dimension
     ]
 
