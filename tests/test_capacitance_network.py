@@ -17,30 +17,17 @@ end weigh more.
 
 from __future__ import annotations
 
-import tomllib
-
 import numpy as np
 import pytest
 
-from femstack.design.loader import load_design, reference_design_path
+from femstack.design.loader import load_design
 from femstack.pipeline import compare
+from femstack.validation.cases import facing_layers_design
 
 
 @pytest.fixture(scope="module")
 def facing_layers():
-    raw = tomllib.loads(reference_design_path().read_text())
-    raw["stackup"] = {
-        "copper_thickness": ["35 um", "35 um"],
-        "dielectric_thickness": ["0.05 mm"],
-        "dielectric_permittivity": [4.4],
-        "clearance": "0.4 mm",
-    }
-    winding = {"turns": 8, "turns_per_layer": 8, "trace_width": "1 mm", "spacing": "0.05 mm"}
-    raw["windings"] = [{"name": "P", **winding}, {"name": "S", **winding}]
-    raw["arrangement"] = {"patterns": ["PS"]}
-    raw["excitation"] = {"frequencies": ["100 kHz"], "currents": {"P": "1 A", "S": "1 A"}}
-    raw["mesh"] = {"size_factor": 2.0}
-    return compare(load_design(raw)).results[0]
+    return compare(load_design(facing_layers_design(size_factor=2.0))).results[0]
 
 
 def _linear_potential_model(result) -> dict[str, float]:
