@@ -213,14 +213,7 @@ def run_ngsolve(ngsolve, meshing, design, model, region_mesh, inverse: str) -> d
     mass += sigma * A * w * 2 * np.pi * r * ngsolve.dx
     mass.Assemble()
     system = stiffness.mat.CreateMatrix()
-    loads, conductance = [], []
-    for turn in turns:
-        indicator = ngsolve.CoefficientFunction([1.0 if n == turn else 0.0 for n in names])
-        load = ngsolve.LinearForm(mfes)
-        load += indicator * sigma * w * ngsolve.dx
-        load.Assemble()
-        loads.append(load.vec)
-        conductance.append(ngsolve.Integrate(indicator * sigma / (2 * np.pi * r), mesh).real)
+    loads, conductance = ngsolve_check.turn_loads(ngsolve, mesh, mfes, w, turns, names, sigma)
     coupling = np.column_stack([load.FV().NumPy() for load in loads])
     timings["eddy_assembly"] += time.perf_counter() - start
 

@@ -104,11 +104,7 @@ def compare_with_ngsolve(design, model, region_mesh: RegionMesh, order: int, fre
     r = ngsolve.x
 
     # Electrostatics ------------------------------------------------------------------
-    turn_names = [t.region for turns in model.turns.values() for t in turns]
-    core_conductor = list(model.core_regions) + list(model.conducting_gap_regions)
-    conductors = {name: [name] for name in turn_names}
-    if design.core.electrostatic in ("floating", "grounded"):
-        conductors["core"] = core_conductor
+    conductors = _conductors(design, model)
     eps = [8.8541878128e-12 * layout.material(n).relative_permittivity for n in names]
 
     start = time.perf_counter()
@@ -178,14 +174,7 @@ def compare_with_ngsolve(design, model, region_mesh: RegionMesh, order: int, fre
     m += nu_cf * (bz(A) * bz(w) + ngsolve.grad(A)[1] * ngsolve.grad(w)[1]) * 2 * np.pi * r * ngsolve.dx
     m += 1j * omega * sigma_cf * A * w * 2 * np.pi * r * ngsolve.dx
     m.Assemble()
-    loads, conductance = [], []
-    for turn in turns:
-        indicator = ngsolve.CoefficientFunction([1.0 if n == turn else 0.0 for n in names])
-        load = ngsolve.LinearForm(mfes)
-        load += indicator * sigma_cf * w * ngsolve.dx
-        load.Assemble()
-        loads.append(load)
-        conductance.append(ngsolve.Integrate(indicator * sigma_cf / (2 * np.pi * r), mesh).real)
+    loads, conductance = turn_loads(ngsolve, mesh, mfes, w, turns, names, sigma_cf)
     timings["eddy_assembly"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -199,10 +188,10 @@ def compare_with_ngsolve(design, model, region_mesh: RegionMesh, order: int, fre
     fields = []
     for load in loads:
         field = ngsolve.GridFunction(mfes)
-        field.vec.data = minverse * load.vec
+        field.vec.data = minverse * load
         fields.append(field.vec.FV().NumPy().copy())
     fields = np.column_stack(fields)
-    coupling = np.column_stack([load.vec.FV().NumPy() for load in loads])
+    coupling = np.column_stack([load.FV().NumPy() for load in loads])
     # I_k = G_k U_k − jω ∫_k σ A dr dz; with A = Σ_j U_j A_j this is Y U.
     admittance = np.diag(conductance) - 1j * omega * (coupling.T @ fields)
     impedance, turn_voltages = _winding_impedance(windings, turns, admittance)
@@ -323,6 +312,31 @@ def impedance_quantities(design, impedance: np.ndarray, losses: dict[str, float]
     return values
 
 
+def turn_loads(ngsolve, mesh, space, test, turns: list[str], names: list[str], sigma):
+    """Assemble each turn's load ∫_k σ v dr dz (the field of 1 V around the turn) and its conductance.
+
+    Returns the load vectors and the DC ring conductances G_k = ∫_k σ/(2πr) dr dz in S.
+    """
+    r = ngsolve.x
+    loads, conductance = [], []
+    for turn in turns:
+        indicator = ngsolve.CoefficientFunction([1.0 if n == turn else 0.0 for n in names])
+        load = ngsolve.LinearForm(space)
+        load += indicator * sigma * test * ngsolve.dx
+        load.Assemble()
+        loads.append(load.vec)
+        conductance.append(ngsolve.Integrate(indicator * sigma / (2 * np.pi * r), mesh).real)
+    return loads, conductance
+
+
+def _conductors(design, model) -> dict[str, list[str]]:
+    """Return the electrostatic conductors: one per turn, plus the core unless it is a dielectric."""
+    conductors = {t.region: [t.region] for turns in model.turns.values() for t in turns}
+    if design.core.electrostatic in ("floating", "grounded"):
+        conductors["core"] = list(model.core_regions) + list(model.conducting_gap_regions)
+    return conductors
+
+
 def reference_case(pattern: str, size_factor: float, order: int):
     """Return the design, model and gmsh mesh of one reference arrangement, and the meshing time in s."""
     import tomllib
@@ -355,11 +369,7 @@ def run_comparison(pattern: str = "PSPS", order: int = 2, frequency: float = 1e6
 
     # femstack, stage by stage.
     layout = model.layout
-    turn_names = [t.region for turns in model.turns.values() for t in turns]
-    core_conductor = list(model.core_regions) + list(model.conducting_gap_regions)
-    conductors = {name: [name] for name in turn_names}
-    if design.core.electrostatic in ("floating", "grounded"):
-        conductors["core"] = core_conductor
+    conductors = _conductors(design, model)
     conductor_regions = {r for regions in conductors.values() for r in regions}
     permittivity = {n: layout.material(n).relative_permittivity for n in region_mesh.region_names
                     if n not in conductor_regions}
