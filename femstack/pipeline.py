@@ -286,9 +286,9 @@ def _adapt_mesh(design: Design, model: AxisymmetricModel, rm: RegionMesh, order:
 
     Each step solves the electrostatic problem and the eddy-current problem at the
     highest frequency, marks triangles by Dörfler's rule (θ = 0.8) on the summed jump
-    indicators and refines them (see :mod:`femstack.validation.refinement`).
+    indicators and refines them (see :mod:`femstack.geometries.refinement`).
     """
-    from femstack.validation.refinement import design_indicators, dorfler_marking, refine_marked
+    from femstack.geometries.refinement import design_indicators, dorfler_marking, refine_marked
 
     frequency = max(design.excitation.frequencies)
     for step in range(design.mesh.adaptive_steps):

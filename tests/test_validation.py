@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from femstack.validation import cases, convergence, refinement
+from femstack.geometries import refinement
+from femstack.validation import cases, convergence
 
 # Tolerance at scale 2 per case: measured worst error on the coarse mesh, with margin.
 COARSE_TOLERANCE = {

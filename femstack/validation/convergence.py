@@ -37,7 +37,8 @@ from femstack.geometries.mesher import RegionMesh, mesh_layout
 from femstack.post import analytic
 from femstack.solvers.common import make_basis
 from femstack.solvers.electrostatic import maxwell_capacitance
-from femstack.validation import geometries, refinement
+from femstack.geometries import refinement
+from femstack.validation import geometries
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,8 @@ import numpy as np
 
 import femstack
 from femstack.outputs import _atomic_write
-from femstack.validation import cases, convergence, gap_study, refinement
+from femstack.geometries import refinement
+from femstack.validation import cases, convergence, gap_study
 
 logger = logging.getLogger(__name__)
 
