@@ -47,7 +47,7 @@ def build_systems():
     eddy_matrix, eddy_rhs = problem._system(2 * np.pi * 500e3)
     eddy_other, _ = problem._system(2 * np.pi * 100e3)
 
-    # The electrostatic block, captured from the factorization the solver asks for.
+    # The electrostatic block, captured from the factorization that the electrostatic solver requests.
     captured = {}
     original = linear.LinearSolver.factorize
 

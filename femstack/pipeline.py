@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 ProgressCallback = Callable[[str], None]
 
 #: Keys of :attr:`ArrangementResult.timings`, in pipeline order. ``output`` is filled in
-#: by whoever writes the result (the command line's ``--out``), so it may be missing.
+#: by the caller that writes the result (the command line's ``--out``), so it may be missing.
 STAGES = ("geometry", "meshing", "assembly", "factorization", "solves", "post_processing", "output")
 
 

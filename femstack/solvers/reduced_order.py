@@ -294,7 +294,7 @@ class ReducedOrderModel:
         """Return an estimate of max over windings of ‖D(A(s)Vy − b)‖ / ‖Db‖.
 
         The norms are taken of Ω D r with a sparse sign sketch Ω of :data:`SKETCH_ROWS`
-        rows: column i of Ω holds ±1 in one random row, so ‖Ω D r‖² is an unbiased
+        rows: column i of Ω contains ±1 in one random row, so ‖Ω D r‖² is an unbiased
         estimate of ‖D r‖² whose variance is at most 2‖D r‖⁴ / :data:`SKETCH_ROWS`
         (a relative spread of about 18 % for 64 rows). That is enough to rank the
         candidate frequencies and to calibrate the error estimate.

@@ -38,7 +38,14 @@ def _plot(path: Path, title: str, curves: list[tuple[str, np.ndarray, np.ndarray
     figure, axes = plt.subplots(figsize=(9, 4.8))
     for label, x, y in curves:
         good = np.abs(y) > 0
-        marker = "*" if "default" in label else ("^" if "adaptive" in label else ("s" if "P1" in label else "o"))
+        if "default" in label:
+            marker = "*"
+        elif "adaptive" in label:
+            marker = "^"
+        elif "P1" in label:
+            marker = "s"
+        else:
+            marker = "o"
         size = 12 if marker == "*" else 5
         axes.loglog(x[good], np.abs(y[good]), marker=marker, markersize=size, linestyle="-", label=label)
     axes.set_xlabel(xlabel)
@@ -119,7 +126,10 @@ def _closed_form_convergence(out: Path, quick: bool) -> list[str]:
     corner = {}
     for order in (1, 2):
         corner[("uniform", order)] = convergence.corner_study(order, "uniform", 4 if quick else 5)
-        steps = 10 if quick else (13 if order == 1 else 14)
+        if quick:
+            steps = 10
+        else:
+            steps = 13 if order == 1 else 14
         corner[("adaptive", order)] = convergence.corner_study(order, "adaptive", steps)
     reference = corner[("adaptive", 2)].values["C"][-1]
     for (method, order), study in corner.items():
